@@ -1,0 +1,207 @@
+-- events
+CREATE TABLE IF NOT EXISTS events
+(
+    team_id             LowCardinality(String),
+    event_id            String,
+    type                LowCardinality(String),
+    ts                  DateTime64(3, 'UTC'),
+    channel_type        LowCardinality(String),
+    channel_id          String,
+    contact_id          String,
+    customer_id         String COMMENT 'customer at processing time; join contact_map_current for the current one',
+    source_kind         LowCardinality(String),
+    source_id           String,
+    node_id             String,
+    message_id          String,
+    send_id             String,
+    message_kind        LowCardinality(String),
+    reason              LowCardinality(String),
+    watermark           DateTime64(3, 'UTC') COMMENT '1970-01-01 when absent',
+    inbound_kind        LowCardinality(String),
+    reply_to            String,
+    button_kind         LowCardinality(String),
+    button_id           String,
+    url                 String,
+    area                String,
+    kw_group            String,
+    kw_condition        String,
+    tag                 String,
+    attribute           String,
+    value               String,
+    order_id            String,
+    amount              Decimal(18, 4),
+    currency            LowCardinality(String),
+    member_id           String,
+    method              LowCardinality(String),
+    campaign            String,
+    target_channel_type LowCardinality(String),
+    target_channel_id   String,
+    target_contact_id   String,
+    target_new          UInt8,
+    contact_source      LowCardinality(String),
+    actor               String,
+    audience            UInt64,
+    props               String CODEC(ZSTD(3)),
+    kafka_partition     UInt32,
+    kafka_offset        UInt64,
+    ingested_at         DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMM(ts)
+ORDER BY (team_id, type, source_id, contact_id, ts, event_id)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE TABLE IF NOT EXISTS sink_batches
+(
+    consumer_group String,
+    topic          String,
+    partition      UInt32,
+    first_offset   UInt64,
+    last_offset    UInt64,
+    created_at     DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree()
+ORDER BY (consumer_group, topic, partition, first_offset)
+TTL toDateTime(created_at) + INTERVAL 14 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+-- teams
+CREATE TABLE IF NOT EXISTS teams
+(
+    team_id     String,
+    name        String,
+    timezone    String,
+    region      LowCardinality(String),
+    currency    LowCardinality(String),
+    week_start  UInt8 COMMENT '1 = Monday … 7 = Sunday',
+    rates       Map(String, Decimal(18, 4)) COMMENT 'per-message cost by channel type',
+    junk        Array(String) COMMENT 'extra identifier values never used for merging',
+    version     UInt64,
+    deleted     UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY team_id;
+
+CREATE TABLE IF NOT EXISTS team_keys
+(
+    key_id      String,
+    team_id     String,
+    secret_hash String,
+    created_at  DateTime64(3, 'UTC'),
+    revoked_at  Nullable(DateTime64(3, 'UTC')),
+    version     UInt64
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY key_id;
+
+-- identity
+CREATE TABLE IF NOT EXISTS contact_map
+(
+    team_id      LowCardinality(String),
+    channel_type LowCardinality(String),
+    channel_id   String,
+    contact_id   String,
+    customer_id  String,
+    version      UInt64,
+    deleted      UInt8,
+    updated_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, channel_type, channel_id, contact_id)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE VIEW IF NOT EXISTS contact_map_current  AS
+SELECT team_id, channel_type, channel_id, contact_id,
+       argMax(customer_id, version) AS customer_id,
+       max(updated_at) AS updated_at
+FROM contact_map
+GROUP BY team_id, channel_type, channel_id, contact_id
+HAVING argMax(deleted, version) = 0;
+
+CREATE TABLE IF NOT EXISTS customers
+(
+    team_id      LowCardinality(String),
+    customer_id  String,
+    member_id    String,
+    phones       Array(String),
+    emails       Array(String),
+    methods      Array(LowCardinality(String)),
+    version      UInt64,
+    deleted      UInt8,
+    updated_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, customer_id)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE VIEW IF NOT EXISTS customers_current  AS
+SELECT team_id, customer_id,
+       argMax(member_id, version) AS member_id,
+       argMax(phones, version) AS phones,
+       argMax(emails, version) AS emails,
+       argMax(methods, version) AS methods,
+       max(updated_at) AS updated_at
+FROM customers
+GROUP BY team_id, customer_id
+HAVING argMax(deleted, version) = 0;
+
+CREATE TABLE IF NOT EXISTS contacts
+(
+    team_id         LowCardinality(String),
+    channel_type    LowCardinality(String),
+    channel_id      String,
+    contact_id      String,
+    name            String,
+    phone           String,
+    email           String,
+    member_id       String,
+    created_at      DateTime64(3, 'UTC'),
+    created_source  LowCardinality(String),
+    subscribed      UInt8,
+    subscribed_at   DateTime64(3, 'UTC'),
+    unsubscribed_at DateTime64(3, 'UTC'),
+    over_quota      UInt8,
+    attributes      Map(String, String),
+    version         UInt64,
+    deleted         UInt8,
+    updated_at      DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, channel_type, channel_id, contact_id)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE VIEW IF NOT EXISTS contacts_current  AS
+SELECT team_id, channel_type, channel_id, contact_id,
+       argMax(name, version) AS name,
+       argMax(phone, version) AS phone,
+       argMax(email, version) AS email,
+       argMax(member_id, version) AS member_id,
+       argMax(created_at, version) AS created_at,
+       argMax(created_source, version) AS created_source,
+       argMax(subscribed, version) AS subscribed,
+       argMax(subscribed_at, version) AS subscribed_at,
+       argMax(unsubscribed_at, version) AS unsubscribed_at,
+       argMax(over_quota, version) AS over_quota,
+       argMax(attributes, version) AS attributes,
+       max(updated_at) AS updated_at
+FROM contacts
+GROUP BY team_id, channel_type, channel_id, contact_id
+HAVING argMax(deleted, version) = 0;
+
+CREATE TABLE IF NOT EXISTS merge_log
+(
+    team_id      LowCardinality(String),
+    ts           DateTime64(3, 'UTC'),
+    surviving_id String,
+    merged_ids   Array(String),
+    cause        LowCardinality(String),
+    event_id     String,
+    actor        String,
+    ok           UInt8,
+    reason       LowCardinality(String)
+)
+ENGINE = MergeTree()
+PARTITION BY toYYYYMM(ts)
+ORDER BY (team_id, ts, event_id)
+SETTINGS non_replicated_deduplication_window = 10000;
+

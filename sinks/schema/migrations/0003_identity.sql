@@ -57,51 +57,75 @@ FROM customers
 GROUP BY team_id, customer_id
 HAVING argMax(deleted, version) = 0;
 
--- Contact profiles: the only place personal data is kept. Deleting a
--- contact writes an erased row and removes older rows with a mutation.
-CREATE TABLE IF NOT EXISTS {{table "contacts"}} {{onCluster}}
+-- Contact profiles: the only place personal data is kept. Each event that
+-- changes a profile writes a patch row with just the fields it sets (empty
+-- string / -1 = not set); version orders patches by event time. The current
+-- profile takes, per field, the latest patch that set it. Deleting a contact
+-- writes a tombstone and removes the contact's earlier rows with a DELETE,
+-- so personal data does not survive in older parts.
+CREATE TABLE IF NOT EXISTS {{table "contact_updates"}} {{onCluster}}
 (
-    team_id         LowCardinality(String),
-    channel_type    LowCardinality(String),
-    channel_id      String,
-    contact_id      String,
-    name            String,
-    phone           String,
-    email           String,
-    member_id       String,
-    created_at      DateTime64(3, 'UTC'),
-    created_source  LowCardinality(String),
-    subscribed      UInt8,
-    subscribed_at   DateTime64(3, 'UTC'),
-    unsubscribed_at DateTime64(3, 'UTC'),
-    over_quota      UInt8,
-    attributes      Map(String, String),
-    version         UInt64,
-    deleted         UInt8,
-    updated_at      DateTime64(3, 'UTC')
+    team_id        LowCardinality(String),
+    channel_type   LowCardinality(String),
+    channel_id     String,
+    contact_id     String,
+    version        UInt64 COMMENT 'event time in ms << 20 | offset tie-break',
+    ts             DateTime64(3, 'UTC'),
+    name           String,
+    phone          String,
+    email          String,
+    member_id      String,
+    created_source LowCardinality(String) COMMENT 'set on contact.created',
+    subscribed     Int8 COMMENT '-1 unset, 0 unsubscribed/blocked, 1 subscribed',
+    over_quota     Int8 COMMENT '-1 unset',
+    deleted        UInt8
 )
-ENGINE = {{engine "ReplacingMergeTree" "version"}}
-ORDER BY (team_id, channel_type, channel_id, contact_id)
+ENGINE = {{engine "MergeTree"}}
+ORDER BY (team_id, channel_type, channel_id, contact_id, version)
 SETTINGS {{dedupWindow}};
 
-{{distributed "contacts" "cityHash64(team_id)"}};
+{{distributed "contact_updates" "cityHash64(team_id)"}};
 
 CREATE VIEW IF NOT EXISTS contacts_current {{onCluster}} AS
 SELECT team_id, channel_type, channel_id, contact_id,
-       argMax(name, version) AS name,
-       argMax(phone, version) AS phone,
-       argMax(email, version) AS email,
-       argMax(member_id, version) AS member_id,
-       argMax(created_at, version) AS created_at,
-       argMax(created_source, version) AS created_source,
-       argMax(subscribed, version) AS subscribed,
-       argMax(subscribed_at, version) AS subscribed_at,
-       argMax(unsubscribed_at, version) AS unsubscribed_at,
-       argMax(over_quota, version) AS over_quota,
-       argMax(attributes, version) AS attributes,
-       max(updated_at) AS updated_at
-FROM contacts
+       argMaxIf(name, version, name != '') AS name,
+       argMaxIf(phone, version, phone != '') AS phone,
+       argMaxIf(email, version, email != '') AS email,
+       argMaxIf(member_id, version, member_id != '') AS member_id,
+       minIf(ts, created_source != '' OR subscribed = 1) AS created_at,
+       argMaxIf(created_source, version, created_source != '') AS created_source,
+       ifNull(argMaxIf(subscribed, version, subscribed >= 0), 1) AS subscribed,
+       maxIf(ts, subscribed = 1) AS subscribed_at,
+       maxIf(ts, subscribed = 0) AS unsubscribed_at,
+       ifNull(argMaxIf(over_quota, version, over_quota >= 0), 0) AS over_quota,
+       max(ts) AS updated_at
+FROM contact_updates
 GROUP BY team_id, channel_type, channel_id, contact_id
+HAVING argMax(deleted, version) = 0;
+
+-- Custom attributes, one row per change; the latest version per attribute wins.
+CREATE TABLE IF NOT EXISTS {{table "contact_attributes"}} {{onCluster}}
+(
+    team_id      LowCardinality(String),
+    channel_type LowCardinality(String),
+    channel_id   String,
+    contact_id   String,
+    attribute    String,
+    value        String,
+    version      UInt64,
+    deleted      UInt8
+)
+ENGINE = {{engine "MergeTree"}}
+ORDER BY (team_id, channel_type, channel_id, contact_id, attribute, version)
+SETTINGS {{dedupWindow}};
+
+{{distributed "contact_attributes" "cityHash64(team_id)"}};
+
+CREATE VIEW IF NOT EXISTS contact_attributes_current {{onCluster}} AS
+SELECT team_id, channel_type, channel_id, contact_id, attribute,
+       argMax(value, version) AS value
+FROM contact_attributes
+GROUP BY team_id, channel_type, channel_id, contact_id, attribute
 HAVING argMax(deleted, version) = 0;
 
 -- Every identity change attempt: merges, splits, refusals.

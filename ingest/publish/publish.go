@@ -1,0 +1,90 @@
+// Package publish writes canonical events to the events topic. Events enter
+// as decoded event.Events of one team and leave as Kafka records keyed by
+// team (so one team's events stay in one partition and in order), with the
+// event id in a header. Publish returns only after every record is
+// acknowledged by all in-sync replicas, through an idempotent producer.
+package publish
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/omnistream/omnistream/ingest/event"
+)
+
+// Config configures the publisher.
+type Config struct {
+	Brokers   []string  // required
+	Topic     string    // default omni.events
+	KafkaOpts []kgo.Opt // TLS, SASL
+}
+
+// DefaultConfig publishes to omni.events.
+func DefaultConfig() Config { return Config{Topic: "omni.events"} }
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var errs []error
+	if len(c.Brokers) == 0 {
+		errs = append(errs, errors.New("publish: at least one Kafka broker is required"))
+	}
+	if c.Topic == "" {
+		errs = append(errs, errors.New("publish: topic is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// ErrUnavailable wraps failures to reach Kafka: callers answer 503 and the
+// sender retries.
+var ErrUnavailable = errors.New("event log unavailable")
+
+// Publisher produces events.
+type Publisher struct {
+	cl    *kgo.Client
+	topic string
+}
+
+// New creates a publisher.
+func New(cfg Config) (*Publisher, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(cfg.Brokers...),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.ProducerBatchCompression(kgo.Lz4Compression()),
+		kgo.ProducerLinger(0),
+		kgo.DefaultProduceTopic(cfg.Topic),
+	}, cfg.KafkaOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("create publisher: %w", err)
+	}
+	return &Publisher{cl: cl, topic: cfg.Topic}, nil
+}
+
+// Publish writes the events of one team and waits for every
+// acknowledgement. The team id is set on every event.
+func (p *Publisher) Publish(ctx context.Context, teamID string, events []event.Event) error {
+	recs := make([]*kgo.Record, len(events))
+	key := []byte(teamID)
+	for i := range events {
+		e := &events[i]
+		e.TeamID = teamID
+		v, err := event.AppendJSON(nil, e)
+		if err != nil {
+			return err
+		}
+		recs[i] = &kgo.Record{Topic: p.topic, Key: key, Value: v,
+			Headers: []kgo.RecordHeader{{Key: "event_id", Value: []byte(e.EventID)}}}
+	}
+	if err := p.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		return fmt.Errorf("%w: publish %d events of team %s: %v", ErrUnavailable, len(events), teamID, err)
+	}
+	return nil
+}
+
+// Close flushes and closes the producer.
+func (p *Publisher) Close() { p.cl.Close() }

@@ -167,9 +167,9 @@ type Ref struct {
 func ContactRef(channelType, channelID, userID string) Ref {
 	return Ref{Kind: "contact", ChannelType: channelType, ChannelID: channelID, Value: userID}
 }
-func MemberRef(id string) Ref    { return Ref{Kind: "member_id", Value: id} }
-func PhoneRef(phone string) Ref  { return Ref{Kind: "phone", Value: phone} }
-func EmailRef(email string) Ref  { return Ref{Kind: "email", Value: email} }
+func MemberRef(id string) Ref   { return Ref{Kind: "member_id", Value: id} }
+func PhoneRef(phone string) Ref { return Ref{Kind: "phone", Value: phone} }
+func EmailRef(email string) Ref { return Ref{Kind: "email", Value: email} }
 
 // Profile is the 360° view of a customer.
 type Profile struct {

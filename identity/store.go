@@ -47,10 +47,10 @@ type node struct {
 
 // Edge flags.
 const (
-	eLink     uint8 = 1 << iota // a merge key
-	eConflict                   // refused: member id conflict; never merges
-	eLimit                      // refused: identifier limit; never merges
-	eMethodShift = 4            // bits 4-7: the method that made the edge
+	eLink        uint8 = 1 << iota // a merge key
+	eConflict                      // refused: member id conflict; never merges
+	eLimit                         // refused: identifier limit; never merges
+	eMethodShift = 4               // bits 4-7: the method that made the edge
 )
 
 const eOff = eConflict | eLimit

@@ -1,0 +1,55 @@
+# Omnistream. `make run` and `make test` work on a fresh machine with Go,
+# Node.js/npm and a C compiler: everything else is fetched here.
+
+GO        ?= go
+CHDB_VER  := 26.5.3
+CACHE_DIR := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/omnistream
+CHDB_LIB  := $(CACHE_DIR)/chdb/$(CHDB_VER)/libchdb.so
+BIN       := bin/omnistream
+DATA_DIR  ?= data
+PKGS      := ./...
+
+export OMNISTREAM_CHDB_LIB ?= $(CHDB_LIB)
+
+.PHONY: all build run test test-race lint bench chdb deps clean
+
+all: build
+
+## deps: download Go modules
+deps:
+	$(GO) mod download
+
+## chdb: fetch the embedded ClickHouse library (npm @chdb/lib-linux-x64-gnu, integrity-checked, cached)
+chdb: $(CHDB_LIB)
+
+$(CHDB_LIB):
+	bash deploy/scripts/fetch-chdb.sh
+
+## build: build the omnistream binary
+build: deps
+	$(GO) build -o $(BIN) ./cmd/omnistream
+
+## run: start the embedded deployment with demo data
+run: build chdb
+	$(BIN) run -data-dir $(DATA_DIR) -demo
+
+## test: every test, integration tests included
+test: deps chdb
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 40m $(PKGS)
+
+## test-race: every test under the race detector
+test-race: deps chdb
+	$(GO) test -race -count=1 -timeout 60m $(PKGS)
+
+## lint: gofmt and go vet
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+## bench: benchmarks (not part of make test)
+bench: deps chdb
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(PKGS)
+
+clean:
+	rm -rf bin

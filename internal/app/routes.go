@@ -1,0 +1,51 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/omnistream/omnistream/ingest/api"
+	"github.com/omnistream/omnistream/queries/reports"
+)
+
+// routes builds the HTTP handler of the process.
+func (a *App) routes() (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", a.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	auth := a.Teams.Middleware
+	if a.cfg.Has(RoleIngest) {
+		h, err := api.New(api.DefaultConfig(), a.pub, a.logger)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("POST /v1/events", auth(h))
+	}
+	if a.cfg.Has(RoleServe) {
+		reports.New(a.DB, a.logger).Register(mux, auth)
+	}
+	a.adminRoutes(mux)
+	return mux, nil
+}
+
+func (a *App) readyz(w http.ResponseWriter, r *http.Request) {
+	select {
+	case <-a.ready:
+	default:
+		http.Error(w, "starting", http.StatusServiceUnavailable)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.DB.Ping(ctx); err != nil {
+		http.Error(w, "clickhouse: "+err.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	w.Write([]byte("ready\n"))
+}

@@ -1,0 +1,21 @@
+package app
+
+import (
+	"os"
+
+	"github.com/omnistream/omnistream/processors/core"
+	"github.com/omnistream/omnistream/processors/runtime"
+)
+
+// chdbLibEnv overrides where libchdb.so is.
+const chdbLibEnv = "OMNISTREAM_CHDB_LIB"
+
+func chdbLibFromEnv() string { return os.Getenv(chdbLibEnv) }
+
+// taskFactory builds the core processor of each partition with its own
+// identity graph.
+func (a *App) taskFactory() runtime.Factory {
+	return func(p int32) runtime.Task {
+		return core.NewTask(core.DefaultConfig(), p, newGraph(a.logger))
+	}
+}

@@ -1,0 +1,353 @@
+package core
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/segmentio/encoding/json"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/omnistream/omnistream/identity"
+	"github.com/omnistream/omnistream/ingest/event"
+	"github.com/omnistream/omnistream/processors/runtime"
+)
+
+// Graph is the identity graph of one partition.
+type Graph interface {
+	Apply(e *event.Event) (identity.Outcome, error)
+	// Load restores one state record; Changes returns what changed since
+	// the last call, in the same form.
+	Load(key, value []byte) error
+	Changes() []runtime.Change
+}
+
+// Config configures the processor.
+type Config struct {
+	// DedupWindow is how many distinct recent events per partition are
+	// remembered for duplicate detection. Default 200000 (about 5 MB).
+	DedupWindow int
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config { return Config{DedupWindow: 200000} }
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	if c.DedupWindow < 1 {
+		return fmt.Errorf("core: dedup window must be at least 1, got %d", c.DedupWindow)
+	}
+	return nil
+}
+
+// Task is the processor of one partition.
+type Task struct {
+	partition int32
+	graph     Graph
+	dedup     *dedup
+	stats     *Stats
+}
+
+// Stats counts what the processor saw, for metrics and tests.
+type Stats struct {
+	Processed, Duplicates int64
+}
+
+// NewTask returns the processor of a partition.
+func NewTask(cfg Config, partition int32, g Graph) *Task {
+	return &Task{partition: partition, graph: g, dedup: newDedup(cfg.DedupWindow), stats: &Stats{}}
+}
+
+// Stats returns the task's counters.
+func (t *Task) Stats() Stats { return *t.stats }
+
+// Restore implements runtime.Task.
+func (t *Task) Restore(key, value []byte) error { return t.graph.Load(key, value) }
+
+// Changes implements runtime.Task.
+func (t *Task) Changes() []runtime.Change { return t.graph.Changes() }
+
+// Warm implements runtime.Task: it remembers the record's event id.
+func (t *Task) Warm(r *kgo.Record) {
+	team, id := string(r.Key), headerValue(r, "event_id")
+	if id == "" {
+		e, err := event.Decode(r.Value)
+		if err != nil {
+			return
+		}
+		id = e.EventID
+		if e.TeamID != "" {
+			team = e.TeamID
+		}
+	}
+	t.dedup.seen(eventKey(team, id))
+}
+
+func headerValue(r *kgo.Record, key string) string {
+	for _, h := range r.Headers {
+		if h.Key == key {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// errTeam is a record whose team is missing or disagrees with its key.
+var errTeam = errors.New("team_id missing or different from the record key")
+
+// Process implements runtime.Task.
+func (t *Task) Process(r *kgo.Record, out *runtime.Output) error {
+	e, err := event.Decode(r.Value)
+	if err != nil {
+		return err
+	}
+	if e.TeamID == "" {
+		e.TeamID = string(r.Key)
+	}
+	if e.TeamID == "" || (len(r.Key) > 0 && string(r.Key) != e.TeamID) {
+		return fmt.Errorf("%w (key %q, team_id %q)", errTeam, r.Key, e.TeamID)
+	}
+	// Validate against the record's own time so a replay decides the same.
+	if err := e.Validate(r.Timestamp); err != nil {
+		return err
+	}
+	if t.dedup.seen(eventKey(e.TeamID, e.EventID)) {
+		t.stats.Duplicates++
+		return nil
+	}
+	t.stats.Processed++
+	o, err := t.graph.Apply(&e)
+	if err != nil {
+		return fmt.Errorf("resolve identity: %w", err)
+	}
+	t.emitEvent(&e, o.CustomerID, r, out)
+	emitIdentity(&e, &o, out)
+	emitProfile(&e, r.Offset, out)
+	return nil
+}
+
+var piiKeys = [][]byte{[]byte(`"phone"`), []byte(`"email"`), []byte(`"name"`)}
+
+// stripPII removes personal data from props before it is stored with the
+// event: phone, email and name live only in contact profiles.
+func stripPII(props []byte) string {
+	found := false
+	for _, k := range piiKeys {
+		if bytes.Contains(props, k) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return string(props)
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(props, &m) != nil {
+		return ""
+	}
+	delete(m, "phone")
+	delete(m, "email")
+	delete(m, "name")
+	b, err := json.Marshal(m)
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+func (t *Task) emitEvent(e *event.Event, customer string, r *kgo.Record, out *runtime.Output) {
+	b := out.Batch(EventsTable)
+	f := &e.Fields
+	b.Str(evTeam, e.TeamID)
+	b.Str(evEventID, e.EventID)
+	b.Str(evType, string(e.Type))
+	b.Time(evTS, e.TS.Time)
+	b.Str(evChannelType, e.Channel.Type)
+	b.Str(evChannelID, e.Channel.ID)
+	b.Str(evContact, e.Contact.ChannelUserID)
+	b.Str(evCustomer, customer)
+	b.Str(evSourceKind, e.Source.Kind)
+	b.Str(evSourceID, e.Source.ID)
+	b.Str(evNode, e.Source.NodeID)
+	b.Str(evMessageID, e.MessageID)
+	b.Str(evSendID, e.SendID)
+	b.Str(evMessageKind, f.MessageKind)
+	b.Str(evReason, f.Reason)
+	var wm time.Time
+	if f.Watermark != nil {
+		wm = f.Watermark.Time
+	}
+	b.Time(evWatermark, wm)
+	b.Str(evInboundKind, f.Kind)
+	b.Str(evReplyTo, f.ReplyTo)
+	b.Str(evButtonKind, f.ButtonKind)
+	b.Str(evButtonID, f.ButtonID)
+	b.Str(evURL, f.URL)
+	b.Str(evArea, f.Area)
+	b.Str(evKwGroup, f.Group)
+	b.Str(evKwCondition, f.Condition)
+	b.Str(evTag, strings.TrimSpace(f.Tag))
+	b.Str(evAttribute, f.Attribute)
+	b.Str(evValue, attrValue(f.Value))
+	b.Str(evOrderID, f.OrderID)
+	b.Dec(evAmount, int64(f.Amount))
+	b.Str(evCurrency, f.Currency)
+	b.Str(evMemberID, f.MemberID)
+	b.Str(evMethod, f.Method)
+	b.Str(evCampaign, f.Campaign)
+	var tgt event.Target
+	if f.Target != nil {
+		tgt = *f.Target
+	}
+	b.Str(evTargetChannelType, tgt.Channel.Type)
+	b.Str(evTargetChannelID, tgt.Channel.ID)
+	b.Str(evTargetContact, tgt.UserID)
+	b.U8(evTargetNew, boolU8(f.TargetNew))
+	b.Str(evContactSource, f.ContactSrc)
+	b.Str(evActor, f.Actor)
+	b.U64(evAudience, uint64(max(f.AudienceSize, 0)))
+	b.Str(evProps, stripPII(e.Props))
+	b.U32(evPartition, uint32(r.Partition))
+	b.U64(evOffset, uint64(r.Offset))
+	b.Time(evIngested, r.Timestamp)
+	b.EndRow()
+}
+
+// attrValue renders an attribute value: strings unquoted, anything else as
+// its JSON text.
+func attrValue(v json.RawMessage) string {
+	if len(v) == 0 || string(v) == "null" {
+		return ""
+	}
+	if v[0] == '"' {
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			return s
+		}
+	}
+	return string(v)
+}
+
+func boolU8(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func emitIdentity(e *event.Event, o *identity.Outcome, out *runtime.Output) {
+	now := e.TS.Time
+	for _, c := range o.Contacts {
+		b := out.Batch(ContactMapTable)
+		b.Str(0, c.Team)
+		b.Str(1, c.ChannelType)
+		b.Str(2, c.ChannelID)
+		b.Str(3, c.ContactID)
+		b.Str(4, c.CustomerID)
+		b.U64(5, c.Version)
+		b.U8(6, boolU8(c.Deleted))
+		b.Time(7, now)
+		b.EndRow()
+	}
+	for _, c := range o.Customers {
+		b := out.Batch(CustomersTable)
+		b.Str(0, c.Team)
+		b.Str(1, c.CustomerID)
+		b.Str(2, c.MemberID)
+		b.Strs(3, c.Phones)
+		b.Strs(4, c.Emails)
+		b.Strs(5, c.Methods)
+		b.U64(6, c.Version)
+		b.U8(7, boolU8(c.Deleted))
+		b.Time(8, now)
+		b.EndRow()
+	}
+	for _, m := range o.Merges {
+		b := out.Batch(MergeLogTable)
+		b.Str(0, m.Team)
+		b.Time(1, m.Time)
+		b.Str(2, m.SurvivorID)
+		b.Strs(3, m.MergedIDs)
+		b.Str(4, m.Cause)
+		b.Str(5, m.EventID)
+		b.Str(6, m.Actor)
+		b.U8(7, boolU8(m.OK))
+		b.Str(8, m.Reason)
+		b.EndRow()
+	}
+	for _, s := range o.Splits {
+		b := out.Batch(MergeLogTable)
+		b.Str(0, s.Team)
+		b.Time(1, s.Time)
+		b.Str(2, s.CustomerID)
+		b.Strs(3, s.IntoIDs)
+		b.Str(4, s.Cause)
+		b.Str(5, s.EventID)
+		b.Str(6, s.Actor)
+		b.U8(7, 1)
+		b.Str(8, "split")
+		b.EndRow()
+	}
+}
+
+// profileVersion orders profile patches by event time, then by offset.
+func profileVersion(e *event.Event, offset int64) uint64 {
+	return uint64(e.TS.UnixMilli())<<20 | uint64(offset)&0xFFFFF
+}
+
+func emitProfile(e *event.Event, offset int64, out *runtime.Output) {
+	if e.Contact.ChannelUserID == "" {
+		return
+	}
+	f := &e.Fields
+	var name, phone, email, member, created string
+	subscribed, deleted := int8(-1), uint8(0)
+	name = e.Contact.Name
+	switch e.Type {
+	case event.ContactCreated:
+		created = f.ContactSrc
+		if created == "" {
+			created = "organic"
+		}
+	case event.ContactSubscribed:
+		subscribed = 1
+	case event.ContactUnsubscribed:
+		subscribed = 0
+	case event.ContactDeleted:
+		deleted = 1
+	case event.IdentityBind:
+		phone, email, member = f.Phone, strings.ToLower(strings.TrimSpace(f.Email)), f.MemberID
+	case event.AttributeSet:
+		b := out.Batch(ContactAttributesTable)
+		b.Str(0, e.TeamID)
+		b.Str(1, e.Channel.Type)
+		b.Str(2, e.Channel.ID)
+		b.Str(3, e.Contact.ChannelUserID)
+		b.Str(4, f.Attribute)
+		b.Str(5, attrValue(f.Value))
+		b.U64(6, profileVersion(e, offset))
+		b.U8(7, boolU8(len(f.Value) == 0 || string(f.Value) == "null"))
+		b.EndRow()
+	}
+	if name == "" && phone == "" && email == "" && member == "" && created == "" && subscribed < 0 && deleted == 0 {
+		return
+	}
+	b := out.Batch(ContactUpdatesTable)
+	b.Str(0, e.TeamID)
+	b.Str(1, e.Channel.Type)
+	b.Str(2, e.Channel.ID)
+	b.Str(3, e.Contact.ChannelUserID)
+	b.U64(4, profileVersion(e, offset))
+	b.Time(5, e.TS.Time)
+	b.Str(6, name)
+	b.Str(7, phone)
+	b.Str(8, email)
+	b.Str(9, member)
+	b.Str(10, created)
+	b.I8(11, subscribed)
+	b.I8(12, -1)
+	b.U8(13, deleted)
+	b.EndRow()
+}

@@ -168,20 +168,27 @@ SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE VIEW IF NOT EXISTS contacts_current  AS
 SELECT team_id, channel_type, channel_id, contact_id,
-       argMaxIf(name, version, name != '') AS name,
-       argMaxIf(phone, version, phone != '') AS phone,
-       argMaxIf(email, version, email != '') AS email,
-       argMaxIf(member_id, version, member_id != '') AS member_id,
-       minIf(ts, created_source != '' OR subscribed = 1) AS created_at,
-       argMaxIf(created_source, version, created_source != '') AS created_source,
-       ifNull(argMaxIf(subscribed, version, subscribed >= 0), 1) AS subscribed,
-       maxIf(ts, subscribed = 1) AS subscribed_at,
-       maxIf(ts, subscribed = 0) AS unsubscribed_at,
-       ifNull(argMaxIf(over_quota, version, over_quota >= 0), 0) AS over_quota,
-       max(ts) AS updated_at
-FROM contact_updates
+       argMaxIf(u_name, u_version, u_name != '') AS name,
+       argMaxIf(u_phone, u_version, u_phone != '') AS phone,
+       argMaxIf(u_email, u_version, u_email != '') AS email,
+       argMaxIf(u_member_id, u_version, u_member_id != '') AS member_id,
+       min(u_ts) AS created_at,
+       argMaxIf(u_created_source, u_version, u_created_source != '') AS created_source,
+       if(countIf(u_subscribed >= 0) = 0, 1, argMaxIf(u_subscribed, u_version, u_subscribed >= 0)) AS subscribed,
+       maxIf(u_ts, u_subscribed = 1) AS subscribed_at,
+       maxIf(u_ts, u_subscribed = 0) AS unsubscribed_at,
+       if(countIf(u_over_quota >= 0) = 0, 0, argMaxIf(u_over_quota, u_version, u_over_quota >= 0)) AS over_quota,
+       max(u_ts) AS updated_at
+FROM
+(
+    SELECT team_id, channel_type, channel_id, contact_id,
+           version AS u_version, ts AS u_ts, name AS u_name, phone AS u_phone, email AS u_email,
+           member_id AS u_member_id, created_source AS u_created_source, subscribed AS u_subscribed,
+           over_quota AS u_over_quota, deleted AS u_deleted
+    FROM contact_updates
+)
 GROUP BY team_id, channel_type, channel_id, contact_id
-HAVING argMax(deleted, version) = 0;
+HAVING argMax(u_deleted, u_version) = 0;
 
 CREATE TABLE IF NOT EXISTS contact_attributes
 (

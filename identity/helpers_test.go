@@ -1,7 +1,12 @@
 package identity
 
 import (
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/binary"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,4 +96,54 @@ func lookup(t testing.TB, g *Graph, team, w string) string {
 		t.Fatalf("lookup %s: unknown contact", w)
 	}
 	return id
+}
+
+// wantID computes a contact-anchored customer id from the documented rule,
+// independently of the graph's code: "c_" + base32(SHA-256(uvarint(len
+// team) team 0x01 uvarint(len type) type uvarint(len channel) channel
+// uid)[:8]).
+func wantID(team, w string) string {
+	typ, ch, uid := who(w)
+	var k []byte
+	for _, s := range []string{team} {
+		k = binary.AppendUvarint(k, uint64(len(s)))
+		k = append(k, s...)
+	}
+	k = append(k, 1)
+	for _, s := range []string{typ, ch} {
+		k = binary.AppendUvarint(k, uint64(len(s)))
+		k = append(k, s...)
+	}
+	k = append(k, uid...)
+	sum := sha256.Sum256(k)
+	return "c_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:8]))
+}
+
+// wantMemberID is the id of a customer anchored on a member id.
+func wantMemberID(team, member string) string {
+	k := binary.AppendUvarint(nil, uint64(len(team)))
+	k = append(append(append(k, team...), 2), member...)
+	sum := sha256.Sum256(k)
+	return "c_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:8]))
+}
+
+// contactsOf lists every contact an event names.
+func contactsOf(xs []ev) []string {
+	var out []string
+	for _, x := range xs {
+		for _, w := range []string{x.who, x.target} {
+			if w != "" && !slices.Contains(out, w) {
+				out = append(out, w)
+			}
+		}
+	}
+	return out
+}
+
+// teamSettings is a TeamSettings from a map.
+type teamSettingsMap map[string]TeamConfig
+
+func (m teamSettingsMap) IdentitySettings(team string) (TeamConfig, bool) {
+	c, ok := m[team]
+	return c, ok
 }

@@ -43,7 +43,7 @@ func (t *team) finish(o *op, nowMicros int64) Outcome {
 	out.Merges = append(out.Merges, o.refused...)
 	out.Splits = o.splits
 
-	// Contact rows: contacts whose customer id changed, then deletions.
+	// Contact rows: contacts whose customer id changed, and deletions.
 	for _, nt := range o.noted {
 		nd := &t.nodes[nt.n]
 		nd.flags &^= fNoted
@@ -55,15 +55,10 @@ func (t *team) finish(o *op, nowMicros int64) Outcome {
 			continue
 		}
 		ch, uid := t.contactParts(nt.n)
-		out.Contacts = append(out.Contacts, ContactRow{Team: t.name, ChannelType: ch.typ, ChannelID: ch.id, ContactID: uid,
-			CustomerID: formatID(id), Version: t.nextVersion(nowMicros)})
+		out.Contacts = append(out.Contacts, ContactRow{Team: t.name, ChannelType: ch.typ, ChannelID: ch.id, ContactID: uid, CustomerID: formatID(id)})
 	}
-	for _, r := range o.deleted {
-		r.Version = t.nextVersion(nowMicros)
-		out.Contacts = append(out.Contacts, r)
-	}
-
-	// Customer rows: the customers the event touched that exist, then the
+	out.Contacts = append(out.Contacts, o.deleted...)
+	// Customer rows: the customers the event touched that exist, and the
 	// ids that no longer do.
 	var live []uint64
 	for _, s := range o.touched {
@@ -72,15 +67,30 @@ func (t *team) finish(o *op, nowMicros int64) Outcome {
 			continue
 		}
 		live = append(live, c.id)
-		r := t.customerRow(s)
-		r.Version = t.nextVersion(nowMicros)
-		out.Customers = append(out.Customers, r)
+		out.Customers = append(out.Customers, t.customerRow(s))
 	}
 	for _, id := range o.oldIDs {
 		if !slices.Contains(live, id) && !slices.Contains(o.born, id) {
-			out.Customers = append(out.Customers, CustomerRow{Team: t.name, CustomerID: formatID(id), Deleted: true,
-				Version: t.nextVersion(nowMicros)})
+			out.Customers = append(out.Customers, CustomerRow{Team: t.name, CustomerID: formatID(id), Deleted: true})
 		}
+	}
+	// Rows in key order, so that the outcome does not depend on the
+	// graph's internal layout; versions follow that order.
+	slices.SortFunc(out.Contacts, func(a, b ContactRow) int {
+		if c := strings.Compare(a.ChannelType, b.ChannelType); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.ChannelID, b.ChannelID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ContactID, b.ContactID)
+	})
+	slices.SortFunc(out.Customers, func(a, b CustomerRow) int { return strings.Compare(a.CustomerID, b.CustomerID) })
+	for i := range out.Contacts {
+		out.Contacts[i].Version = t.nextVersion(nowMicros)
+	}
+	for i := range out.Customers {
+		out.Customers[i].Version = t.nextVersion(nowMicros)
 	}
 
 	for _, n := range o.freed {

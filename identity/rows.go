@@ -67,7 +67,7 @@ func (t *team) finish(o *op, nowMicros int64) Outcome {
 			continue
 		}
 		live = append(live, c.id)
-		out.Customers = append(out.Customers, t.customerRow(s))
+		out.Customers = append(out.Customers, t.customerRow(s, t.scratch[:0]))
 	}
 	for _, id := range o.oldIDs {
 		if !slices.Contains(live, id) && !slices.Contains(o.born, id) {
@@ -100,14 +100,15 @@ func (t *team) finish(o *op, nowMicros int64) Outcome {
 	return out
 }
 
-// customerRow describes customer s.
-func (t *team) customerRow(s uint32) CustomerRow {
+// customerRow describes customer s, using buf as scratch space (readers
+// must not share the team's).
+func (t *team) customerRow(s uint32, buf []uint32) CustomerRow {
 	r := CustomerRow{Team: t.name, CustomerID: formatID(t.custs[s].id)}
 	if m := t.custs[s].member; m != 0 {
 		r.MemberID = t.value(m)
 	}
 	var mask uint32
-	for _, n := range t.members(t.scratch[:0], s) {
+	for _, n := range t.members(buf, s) {
 		if t.nodes[n].kind != kindContact {
 			continue
 		}
@@ -132,9 +133,10 @@ func (t *team) customerRow(s uint32) CustomerRow {
 
 // profile is the 360° view of customer s.
 func (t *team) profile(s uint32) Profile {
-	r := t.customerRow(s)
+	all := t.members(nil, s)
+	r := t.customerRow(s, nil)
 	p := Profile{Team: t.name, CustomerID: r.CustomerID, MemberID: r.MemberID, Phones: r.Phones, Emails: r.Emails, Methods: r.Methods}
-	for _, n := range t.members(nil, s) {
+	for _, n := range all {
 		if t.nodes[n].kind != kindContact {
 			continue
 		}

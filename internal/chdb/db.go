@@ -1,0 +1,278 @@
+package chdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// engine tracks the process-wide chDB engine: its storage path and how many
+// DBs use it.
+var engine struct {
+	mu   sync.Mutex
+	path string
+	open int
+}
+
+// DB is an open embedded engine. It is safe for concurrent use.
+type DB struct {
+	cfg    Config
+	log    *slog.Logger
+	sem    chan struct{}
+	anchor *conn // keeps the engine up for the DB's lifetime
+
+	mu      sync.RWMutex
+	closed  bool
+	running sync.WaitGroup
+}
+
+// Open loads the library if needed and boots the engine on cfg.DataDir.
+// Only one data directory can be open per process at a time; opening the
+// same directory twice is allowed and shares the engine.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open chdb at %s: %w", cfg.DataDir, err)
+	}
+	dir, err := filepath.Abs(cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open chdb at %s: %w", cfg.DataDir, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open chdb: create data dir: %w", err)
+	}
+	if err := loadLibrary(cfg.LibPath); err != nil {
+		return nil, err
+	}
+
+	engine.mu.Lock()
+	defer engine.mu.Unlock()
+	if engine.open > 0 && engine.path != dir {
+		return nil, fmt.Errorf("open chdb at %s: engine already open at %s (one data dir per process)", dir, engine.path)
+	}
+	start := time.Now()
+	args := append([]string{"--path=" + dir}, cfg.Args...)
+	anchor, err := connect(args)
+	if err != nil {
+		return nil, fmt.Errorf("open chdb at %s: %w", dir, err)
+	}
+	engine.path = dir
+	engine.open++
+	cfg.DataDir = dir
+	db := &DB{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		sem:    make(chan struct{}, cfg.MaxConcurrent),
+		anchor: anchor,
+	}
+	db.log.Info("chdb engine open", slog.String("data_dir", dir), slog.Duration("took", time.Since(start)))
+	return db, nil
+}
+
+// DataDir returns the absolute data directory.
+func (db *DB) DataDir() string { return db.cfg.DataDir }
+
+// Close waits for running queries and releases the engine connection. The
+// engine itself stays loaded; Open may be called again.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	db.mu.Unlock()
+	db.running.Wait()
+
+	engine.mu.Lock()
+	defer engine.mu.Unlock()
+	db.anchor.close()
+	engine.open--
+	db.log.Info("chdb engine closed", slog.String("data_dir", db.cfg.DataDir))
+	return nil
+}
+
+// Result is what a query returned.
+type Result struct {
+	// Data is the output, encoded in the requested format.
+	Data []byte
+	// RowsRead and BytesRead count what the query read (for an INSERT, the
+	// rows it consumed from its input).
+	RowsRead, BytesRead uint64
+	// RowsWritten and BytesWritten count what an INSERT wrote.
+	RowsWritten, BytesWritten uint64
+	// Elapsed is the engine's own measure of the query's run time.
+	Elapsed time.Duration
+}
+
+// QueryOptions change how one query runs. The zero value runs the query as
+// is, in the database "default".
+type QueryOptions struct {
+	// Database is the current database for the query. Default: "default".
+	Database string
+	// Settings are ClickHouse settings applied to this query only.
+	Settings map[string]string
+	// Params bind {name:Type} placeholders; values are in ClickHouse's
+	// escaped text form, as the HTTP interface's param_name= takes them.
+	Params map[string]string
+	// ReadOnly applies readonly=1 after Settings, so the query can neither
+	// write nor change settings.
+	ReadOnly bool
+}
+
+// Query runs sql and returns its output in format (e.g. "TSV", "JSON",
+// "Native", "ArrowStream"; a FORMAT clause in sql takes precedence).
+func (db *DB) Query(ctx context.Context, sql, format string) (*Result, error) {
+	return db.QueryWith(ctx, sql, format, QueryOptions{})
+}
+
+var settingNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// QueryWith runs sql like Query, with options. An exception raised by the
+// engine is returned as an *Error.
+func (db *DB) QueryWith(ctx context.Context, sql, format string, o QueryOptions) (*Result, error) {
+	for name := range o.Settings {
+		if !settingNameRe.MatchString(name) {
+			return nil, fmt.Errorf("run query: invalid setting name %q", name)
+		}
+	}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	db.running.Add(1)
+	db.mu.RUnlock()
+
+	select {
+	case db.sem <- struct{}{}:
+	case <-ctx.Done():
+		db.running.Done()
+		return nil, fmt.Errorf("run query: wait for a free slot: %w", ctx.Err())
+	}
+
+	type outcome struct {
+		res *Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	deadline, hasDeadline := ctx.Deadline()
+	go func() {
+		// The engine call cannot be interrupted; it owns the slot until it
+		// returns, even if the caller has gone.
+		defer db.running.Done()
+		defer func() { <-db.sem }()
+		res, err := db.run(sql, format, o, deadline, hasDeadline)
+		done <- outcome{res, err}
+	}()
+	select {
+	case out := <-done:
+		return out.res, out.err
+	case <-ctx.Done():
+		return nil, fmt.Errorf("run query: %w", ctx.Err())
+	}
+}
+
+func (db *DB) run(sql, format string, o QueryOptions, deadline time.Time, hasDeadline bool) (*Result, error) {
+	c, err := connect([]string{"--path=" + db.cfg.DataDir})
+	if err != nil {
+		return nil, fmt.Errorf("run query: %w", err)
+	}
+	defer c.close()
+
+	prep := func(stmt string) error {
+		r, err := c.query(stmt, "TSV", nil)
+		if err != nil {
+			return err
+		}
+		if r.hasErr {
+			return parseError(r.errText)
+		}
+		return nil
+	}
+	if o.Database != "" && o.Database != "default" {
+		if err := prep("USE " + QuoteIdent(o.Database)); err != nil {
+			return nil, fmt.Errorf("use database %s: %w", o.Database, err)
+		}
+	}
+	settings := o.Settings
+	if hasDeadline {
+		secs := math.Ceil(time.Until(deadline).Seconds())
+		if secs < 1 {
+			secs = 1
+		}
+		if _, set := settings["max_execution_time"]; !set {
+			settings = mapWith(settings, "max_execution_time", fmt.Sprint(secs))
+		}
+	}
+	if len(settings) > 0 {
+		names := make([]string, 0, len(settings))
+		for k := range settings {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		var b strings.Builder
+		b.WriteString("SET ")
+		for i, k := range names {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(k)
+			b.WriteString(" = ")
+			b.WriteString(QuoteString(settings[k]))
+		}
+		if err := prep(b.String()); err != nil {
+			return nil, fmt.Errorf("apply settings: %w", err)
+		}
+	}
+	if o.ReadOnly {
+		if err := prep("SET readonly = 1"); err != nil {
+			return nil, fmt.Errorf("apply readonly: %w", err)
+		}
+	}
+	r, err := c.query(sql, format, o.Params)
+	if err != nil {
+		return nil, fmt.Errorf("run query: %w", err)
+	}
+	if r.hasErr {
+		return nil, parseError(r.errText)
+	}
+	return &Result{
+		Data:         r.data,
+		RowsRead:     r.rowsRead,
+		BytesRead:    r.bytesRead,
+		RowsWritten:  r.rowsWritten,
+		BytesWritten: r.bytesWritten,
+		Elapsed:      r.elapsed,
+	}, nil
+}
+
+func mapWith(m map[string]string, k, v string) map[string]string {
+	out := make(map[string]string, len(m)+1)
+	for kk, vv := range m {
+		out[kk] = vv
+	}
+	out[k] = v
+	return out
+}
+
+// IsEngineError reports whether err carries an exception raised by the
+// engine and returns it.
+func IsEngineError(err error) (*Error, bool) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e, true
+	}
+	return nil, false
+}

@@ -1,0 +1,478 @@
+package chserver
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omnistream/omnistream/internal/chdb"
+)
+
+// httpParams are URL parameters the HTTP layer consumes; every other
+// parameter that is not param_* is a setting for the query.
+var httpParams = map[string]bool{
+	"query": true, "database": true, "default_format": true, "user": true, "password": true,
+	"quota_key": true, "query_id": true, "session_id": true, "session_timeout": true,
+	"session_check": true, "compress": true, "decompress": true, "client_protocol_version": true,
+	"wait_end_of_query": true, "buffer_size": true, "enable_http_compression": true,
+	"http_zlib_compression_level": true, "network_compression_method": true,
+	"network_zstd_compression_level": true, "http_write_exception_in_output_format": true,
+	"send_progress_in_http_headers": true, "http_headers_progress_interval_ms": true,
+	"http_response_buffer_size": true, "stacktrace": true, "role": true,
+	"add_http_cors_header": true, "cancel_http_readonly_queries_on_client_close": true,
+	"http_wait_end_of_query": true, "output_format_parallel_formatting": false,
+}
+
+// request is one parsed HTTP query.
+type request struct {
+	user     User
+	query    url.Values
+	opts     chdb.QueryOptions
+	format   string // default output format
+	protoRev uint64 // client_protocol_version
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case "/ping":
+		s.m.requests.WithLabelValues("ping").Inc()
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+		io.WriteString(w, "Ok.\n")
+	case "/replicas_status":
+		s.m.requests.WithLabelValues("ping").Inc()
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+		io.WriteString(w, "Ok.\n")
+	case "/", "":
+		s.handleQuery(w, r)
+	default:
+		s.m.requests.WithLabelValues("other").Inc()
+		w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprintf(w, "There is no handle %s\n\nUse / or /ping or /replicas_status for queries.\n", r.URL.Path)
+	}
+}
+
+func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	q := r.URL.Query()
+	queryID := q.Get("query_id")
+	if queryID == "" {
+		queryID = newQueryID()
+	}
+	h := w.Header()
+	h.Set("X-ClickHouse-Query-Id", queryID)
+	h.Set("X-ClickHouse-Timezone", s.timezone())
+	h.Set("X-ClickHouse-Server-Display-Name", "omnistream-chdb")
+
+	kind := "query"
+	res, req, err := s.execute(w, r, q, &kind)
+	s.m.requests.WithLabelValues(kind).Inc()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.m.queryLatency.Observe(res.Elapsed.Seconds())
+	s.m.rowsWritten.Add(float64(res.RowsWritten))
+	s.writeResult(w, r, req, res, time.Since(start))
+}
+
+func (s *Server) timezone() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tz
+}
+
+// execute authenticates, assembles the statement and runs it.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, q url.Values, kind *string) (*chdb.Result, *request, error) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodHead {
+		return nil, nil, errorf(codeUnsupportedMethod, "HTTP method %s is not supported", r.Method)
+	}
+	user, err := s.authenticate(r, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := s.parseRequest(r, q, user)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	body, cleanup, err := s.requestBody(w, r, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer cleanup()
+
+	sql, spooled, err := s.statement(q.Get("query"), body)
+	if spooled != "" {
+		defer os.Remove(spooled)
+		*kind = "insert"
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+
+	ctx := r.Context()
+	if s.cfg.QueryTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.QueryTimeout)
+		defer cancel()
+	}
+	if f := outputFormat(sql); f != "" {
+		req.format = f
+	}
+	res, err := s.eng.QueryWith(ctx, sql, req.format, req.opts)
+	if err != nil {
+		return nil, req, err
+	}
+	return res, req, nil
+}
+
+func (s *Server) authenticate(r *http.Request, q url.Values) (User, error) {
+	var name, pass string
+	if u := r.Header.Get("X-ClickHouse-User"); u != "" {
+		name, pass = u, r.Header.Get("X-ClickHouse-Key")
+	} else if u, p, ok := r.BasicAuth(); ok {
+		name, pass = u, p
+	} else if q.Has("user") {
+		name, pass = q.Get("user"), q.Get("password")
+	}
+	if name == "" {
+		name = "default"
+	}
+	u, ok := s.users[name]
+	if !ok || subtle.ConstantTimeCompare([]byte(pass), []byte(u.Password)) != 1 {
+		return User{}, errorf(codeAuthenticationFailed,
+			"%s: Authentication failed: password is incorrect, or there is no user with such name", name)
+	}
+	return u, nil
+}
+
+func (s *Server) parseRequest(r *http.Request, q url.Values, user User) (*request, error) {
+	req := &request{user: user, query: q, format: "TabSeparated"}
+	if f := q.Get("default_format"); f != "" {
+		req.format = f
+	} else if f := r.Header.Get("X-ClickHouse-Format"); f != "" {
+		req.format = f
+	}
+	req.opts.Database = q.Get("database")
+	if req.opts.Database == "" {
+		req.opts.Database = r.Header.Get("X-ClickHouse-Database")
+	}
+	req.opts.ReadOnly = user.ReadOnly
+	if v := q.Get("client_protocol_version"); v != "" {
+		rev, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return nil, errorf(codeBadArguments, "invalid client_protocol_version %q", v)
+		}
+		req.protoRev = rev
+	}
+	if q.Get("session_id") != "" {
+		return nil, errorf(codeNotImplemented, "sessions (session_id) are not supported by the embedded server")
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return nil, errorf(codeNotImplemented, "external tables (multipart/form-data) are not supported by the embedded server")
+	}
+	for k, vs := range q {
+		if len(vs) == 0 || httpParams[k] {
+			continue
+		}
+		v := vs[len(vs)-1]
+		if name, ok := strings.CutPrefix(k, "param_"); ok {
+			if req.opts.Params == nil {
+				req.opts.Params = map[string]string{}
+			}
+			req.opts.Params[name] = v
+			continue
+		}
+		if strings.HasSuffix(k, "_structure") || strings.HasSuffix(k, "_types") {
+			return nil, errorf(codeNotImplemented, "external tables (%s) are not supported by the embedded server", k)
+		}
+		if user.ReadOnly {
+			return nil, errorf(codeReadonly, "Cannot modify '%s' setting in readonly mode", k)
+		}
+		if req.opts.Settings == nil {
+			req.opts.Settings = map[string]string{}
+		}
+		req.opts.Settings[k] = v
+	}
+	// As in ClickHouse, GET requests cannot write.
+	if r.Method == http.MethodGet && !user.ReadOnly {
+		if req.opts.Settings == nil {
+			req.opts.Settings = map[string]string{}
+		}
+		req.opts.Settings["readonly"] = "2"
+	}
+	return req, nil
+}
+
+// requestBody returns the decoded request body, bounded in size.
+func (s *Server) requestBody(w http.ResponseWriter, r *http.Request, q url.Values) (io.Reader, func(), error) {
+	wire := &countingReader{r: http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)}
+	decoded, closeDec, err := decodeBody(wire, r.Header.Get("Content-Encoding"))
+	if err != nil {
+		return nil, func() {}, errorf(codeBadArguments, "decode request body: %v", err)
+	}
+	cleanup := func() {
+		closeDec()
+		s.m.bytesIn.Add(float64(wire.n))
+	}
+	if q.Get("decompress") == "1" {
+		decoded = blockDecompress(decoded)
+	}
+	return &limitedBody{r: decoded, left: s.cfg.MaxBodyBytes}, cleanup, nil
+}
+
+// statement builds the SQL to run from the URL query and the body. Insert
+// data, wherever it comes from, is spooled to a file and read with
+// FROM INFILE; the file's path is returned for removal.
+func (s *Server) statement(urlQuery string, body io.Reader) (sql, spooled string, err error) {
+	if urlQuery != "" {
+		if ins, ok := parseInsert(urlQuery); ok {
+			inline := urlQuery[ins.DataOffset:]
+			var data io.Reader = body
+			if strings.TrimSpace(inline) != "" {
+				data = io.MultiReader(strings.NewReader(inline+"\n"), body)
+			}
+			return s.spoolInsert(ins, data)
+		}
+		rest, err := readBounded(body, s.cfg.MaxQueryBytes-int64(len(urlQuery)))
+		if err != nil {
+			return "", "", err
+		}
+		if len(rest) > 0 {
+			return urlQuery + "\n" + string(rest), "", nil
+		}
+		return urlQuery, "", nil
+	}
+
+	// The query is in the body, possibly followed by insert data.
+	headLimit := min(s.cfg.MaxQueryBytes, 1<<20)
+	head := make([]byte, headLimit)
+	n, err := io.ReadFull(body, head)
+	switch {
+	case err == nil, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		head = head[:n]
+	default:
+		return "", "", bodyError(err)
+	}
+	text := string(head)
+	if ins, ok := parseInsert(text); ok {
+		data := io.MultiReader(strings.NewReader(text[ins.DataOffset:]), body)
+		return s.spoolInsert(ins, data)
+	}
+	rest, err := readBounded(body, s.cfg.MaxQueryBytes-int64(len(head)))
+	if err != nil {
+		return "", "", err
+	}
+	text += string(rest)
+	if strings.TrimSpace(text) == "" {
+		return "", "", errorf(codeSyntaxError, "Empty query")
+	}
+	return text, "", nil
+}
+
+// spoolInsert writes data to a file and returns the INSERT reading it.
+func (s *Server) spoolInsert(ins insertStmt, data io.Reader) (sql, path string, err error) {
+	f, err := os.CreateTemp(s.tempDir, "insert-*.data")
+	if err != nil {
+		return "", "", fmt.Errorf("spool insert body: %w", err)
+	}
+	path = f.Name()
+	_, err = io.Copy(f, data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", path, bodyError(err)
+	}
+	var b strings.Builder
+	b.WriteString(ins.Head)
+	b.WriteString(" FROM INFILE ")
+	b.WriteString(chdb.QuoteString(path))
+	if ins.Settings != "" {
+		b.WriteString(" SETTINGS ")
+		b.WriteString(ins.Settings)
+	}
+	b.WriteString(" FORMAT ")
+	if isPlainWord(ins.Format) {
+		b.WriteString(ins.Format)
+	} else {
+		b.WriteString(chdb.QuoteIdent(ins.Format))
+	}
+	return b.String(), path, nil
+}
+
+func isPlainWord(s string) bool {
+	if s == "" || !isWordStart(s[0]) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !isWordChar(s[i]) || s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func readBounded(r io.Reader, limit int64) ([]byte, error) {
+	if limit < 0 {
+		limit = 0
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, bodyError(err)
+	}
+	if int64(len(b)) > limit {
+		return nil, errorf(codeQueryIsTooLarge, "Query is too large (more than %d bytes)", limit)
+	}
+	return b, nil
+}
+
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return errorf(codeQueryIsTooLarge, "Request body is too large (more than %d bytes)", mbe.Limit)
+	}
+	var se *serverError
+	if errors.As(err, &se) {
+		return err
+	}
+	return errorf(codeCannotDecompress, "read request body: %v", err)
+}
+
+func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, req *request, res *chdb.Result, took time.Duration) {
+	data := res.Data
+	format := req.format
+	h := w.Header()
+	if strings.EqualFold(format, "Native") && req.protoRev > 0 && len(data) > 0 {
+		framed, err := reframeNative(data, req.protoRev)
+		if err != nil {
+			s.writeError(w, r, errorf(codeNotImplemented, "encode Native output for client_protocol_version %d: %v", req.protoRev, err))
+			return
+		}
+		data = framed
+	}
+	s.m.bytesOut.Add(float64(len(data)))
+	h.Set("X-ClickHouse-Format", format)
+	h.Set("Content-Type", contentType(format))
+	h.Set("X-ClickHouse-Summary", fmt.Sprintf(
+		`{"read_rows":"%d","read_bytes":"%d","written_rows":"%d","written_bytes":"%d","total_rows_to_read":"0","result_rows":"0","result_bytes":"%d","elapsed_ns":"%d"}`,
+		res.RowsRead, res.BytesRead, res.RowsWritten, res.BytesWritten, len(data), took.Nanoseconds()))
+
+	q := req.query
+	switch {
+	case q.Get("compress") == "1" && len(data) > 0:
+		method, err := blockMethod(q.Get("network_compression_method"))
+		if err != nil {
+			s.writeError(w, r, errorf(codeBadArguments, "%v", err))
+			return
+		}
+		level, _ := strconv.Atoi(q.Get("network_zstd_compression_level"))
+		out, err := blockCompress(data, method, level)
+		if err != nil {
+			s.writeError(w, r, fmt.Errorf("compress response: %w", err))
+			return
+		}
+		data = out
+	case q.Get("enable_http_compression") == "1" && len(data) > 0:
+		if enc := responseEncoding(r.Header.Get("Accept-Encoding")); enc != "" {
+			level, _ := strconv.Atoi(q.Get("http_zlib_compression_level"))
+			var buf bytes.Buffer
+			if err := encodeBody(&buf, enc, level, data); err != nil {
+				s.writeError(w, r, fmt.Errorf("compress response: %w", err))
+				return
+			}
+			h.Set("Content-Encoding", enc)
+			data = buf.Bytes()
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		if _, err := w.Write(data); err != nil {
+			s.log.Debug("write response", slog.String("error", err.Error()))
+		}
+	}
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code, name, status, text := describeError(err)
+	s.m.errors.WithLabelValues(strconv.Itoa(status/100) + "xx").Inc()
+	if status >= 500 && code != codeTimeoutExceeded && code != codeQueryWasCancelled {
+		s.log.Warn("query failed", slog.Int("code", code), slog.String("error", text))
+	}
+	h := w.Header()
+	h.Del("Content-Encoding")
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	h.Set("X-ClickHouse-Exception-Code", strconv.Itoa(code))
+	if name != "" {
+		h.Set("X-ClickHouse-Exception-Name", name)
+	}
+	if !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	h.Set("Content-Length", strconv.Itoa(len(text)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		io.WriteString(w, text)
+	}
+}
+
+// contentType returns the Content-Type ClickHouse sends for a format.
+func contentType(format string) string {
+	f := strings.ToLower(format)
+	switch {
+	case strings.HasPrefix(f, "tabseparated"), strings.HasPrefix(f, "tsv"):
+		return "text/tab-separated-values; charset=UTF-8"
+	case strings.HasPrefix(f, "csv"):
+		return "text/csv; charset=UTF-8; header=absent"
+	case strings.HasSuffix(f, "eachrow") && strings.HasPrefix(f, "json"):
+		return "application/x-ndjson; charset=UTF-8"
+	case strings.HasPrefix(f, "json"):
+		return "application/json; charset=UTF-8"
+	case f == "xml":
+		return "application/xml; charset=UTF-8"
+	case strings.HasPrefix(f, "pretty"), f == "vertical", f == "markdown", f == "values":
+		return "text/plain; charset=UTF-8"
+	}
+	return "application/octet-stream"
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// limitedBody fails once more than left bytes were read.
+type limitedBody struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedBody) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, errorf(codeQueryIsTooLarge, "Request body is too large after decompression")
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, errorf(codeQueryIsTooLarge, "Request body is too large after decompression")
+	}
+	return n, err
+}

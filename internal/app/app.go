@@ -204,7 +204,7 @@ func (a *App) startProcessors(ctx context.Context) error {
 		return err
 	}
 	rcfg := runtime.DefaultConfig()
-	rcfg.Brokers, rcfg.Topics, rcfg.FlushInterval = a.Brokers, a.Topics, a.cfg.FlushInterval
+	rcfg.Brokers, rcfg.Topics, rcfg.FlushInterval, rcfg.Hooks = a.Brokers, a.Topics, a.cfg.FlushInterval, a.cfg.ProcessorHooks
 	rm := runtime.NewMetrics()
 	if err := rm.Register(a.reg); err != nil {
 		return err
@@ -254,6 +254,14 @@ func (a *App) Wait(ctx context.Context) error {
 		return nil
 	case err := <-a.errs:
 		return err
+	}
+}
+
+// Kill cancels the processors without letting them flush, as a crash
+// would; Close must still be called.
+func (a *App) Kill() {
+	if a.cancel != nil {
+		a.cancel()
 	}
 }
 

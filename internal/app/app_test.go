@@ -308,7 +308,7 @@ func TestDeadLetterKeepsPartitionFlowing(t *testing.T) {
 	waitCount(t, a, "dl", 1)
 	want := map[string]string{
 		"{not json": "invalid event: malformed JSON",
-		`{"event_id":"x1","team_id":"other","type":"broadcast.started","ts":"2026-01-05T10:00:00Z"}`:                                                      `team_id missing or different from the record key (key "dl", team_id "other")`,
+		`{"event_id":"x1","team_id":"other","type":"broadcast.started","ts":"2026-01-05T10:00:00Z"}`:                                             `team_id missing or different from the record key (key "dl", team_id "other")`,
 		`{"event_id":"x2","type":"tag.added","ts":"2026-01-05T10:00:00Z","channel":{"type":"line","id":"oa"},"contact":{"channel_user_id":"u"}}`: "invalid event: props.tag: is required for tag.added",
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -6,7 +6,9 @@ package app
 
 import (
 	"errors"
+
 	"fmt"
+	"github.com/omnistream/omnistream/processors/runtime"
 	"slices"
 	"strings"
 	"time"
@@ -53,6 +55,8 @@ type Config struct {
 	FlushInterval time.Duration
 	// SecretKey signs click-redirect tokens. Default: generated and kept in DataDir.
 	SecretKey string
+	// ProcessorHooks are fault-injection points, for tests only.
+	ProcessorHooks runtime.Hooks
 }
 
 // DefaultConfig is the embedded single-node deployment.

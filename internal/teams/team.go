@@ -89,7 +89,9 @@ func New(id, name, region string) Team {
 type ctxKey struct{}
 
 // WithTeam returns ctx carrying the authenticated team.
-func WithTeam(ctx context.Context, t *Team) context.Context { return context.WithValue(ctx, ctxKey{}, t) }
+func WithTeam(ctx context.Context, t *Team) context.Context {
+	return context.WithValue(ctx, ctxKey{}, t)
+}
 
 // FromContext returns the authenticated team of a request.
 func FromContext(ctx context.Context) (*Team, bool) {

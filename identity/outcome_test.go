@@ -3,6 +3,7 @@ package identity
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -293,4 +294,31 @@ func sorted(ids ...string) []string {
 		}
 	}
 	return out
+}
+
+func TestArenaCompaction(t *testing.T) {
+	g := newTestGraph(t)
+	uid := func(i int) string { return fmt.Sprintf("U%0119d", i) }
+	const n = 20000
+	for i := range n {
+		apply(t, g, ev{typ: "identity.bind", who: "line:L1:" + uid(i), min: i, member: fmt.Sprintf("M%d", i/2), method: "social"})
+	}
+	tm := g.teams["acme"]
+	chunks := len(tm.arena)
+	for i := range n {
+		if i%4 != 0 {
+			apply(t, g, ev{typ: "contact.deleted", who: "line:L1:" + uid(i), min: n + i})
+		}
+	}
+	if len(tm.arena) >= chunks || tm.garbage > tm.live {
+		t.Fatalf("arena not compacted: %d chunks (was %d), %d garbage, %d live", len(tm.arena), chunks, tm.garbage, tm.live)
+	}
+	for i := 0; i < n; i += 4 {
+		if got := lookup(t, g, "acme", "line:L1:"+uid(i)); got != wantID("acme", "line:L1:"+uid(i)) {
+			t.Fatalf("contact %d resolves to %s", i, got)
+		}
+		if p, ok := g.Customer("acme", MemberRef(fmt.Sprintf("M%d", i/2))); !ok || len(p.Contacts) != 1 {
+			t.Fatalf("member %d: %+v", i/2, p)
+		}
+	}
 }

@@ -97,6 +97,9 @@ func (t *team) finish(o *op, nowMicros int64) Outcome {
 		t.nodes[n] = node{}
 		t.freeNode = append(t.freeNode, n)
 	}
+	if len(o.freed) > 0 {
+		t.compactArena()
+	}
 	return out
 }
 

@@ -38,8 +38,8 @@ type node struct {
 	cust  uint32 // customer slot, 0 = none
 	next  uint32 // next node of the same customer (circular list)
 	edges uint32 // first half-edge of its adjacency list, 0 = none
-	// Contacts: a = binding methods (bit per method).
-	// Identifiers: a = attached contacts (not refused), b = of them, links.
+	// Identifiers only: a = contacts holding it (refused edges excluded),
+	// b = of those, the ones holding it as a merge key.
 	a, b  uint32
 	kind  kind
 	flags uint8
@@ -90,7 +90,8 @@ type team struct {
 	used  int
 
 	arena   [][]byte // key bytes in 1 MiB chunks, never moved
-	garbage int      // wiped bytes in the arena
+	live    int      // bytes of live keys in the arena
+	garbage int      // bytes of removed keys in the arena
 
 	chans   []chanRef
 	chanIdx map[chanRef]uint32
@@ -145,13 +146,15 @@ func (t *team) put(k []byte) uint32 {
 	off := uint32(c)<<chunkBits | uint32(len(t.arena[c]))
 	t.arena[c] = binary.AppendUvarint(t.arena[c], uint64(len(k)))
 	t.arena[c] = append(t.arena[c], k...)
+	t.live += len(k) + 1
 	return off
 }
 
 // keyOf returns the internal key of node n.
-func (t *team) keyOf(n uint32) []byte {
-	off := t.nodes[n].key
-	b := t.arena[off>>chunkBits][off&(1<<chunkBits-1):]
+func (t *team) keyOf(n uint32) []byte { return keyIn(t.arena, t.nodes[n].key) }
+
+func keyIn(arena [][]byte, off uint32) []byte {
+	b := arena[off>>chunkBits][off&(1<<chunkBits-1):]
 	l, w := binary.Uvarint(b)
 	return b[w : w+int(l)]
 }
@@ -160,7 +163,24 @@ func (t *team) keyOf(n uint32) []byte {
 func (t *team) wipe(n uint32) {
 	k := t.keyOf(n)
 	clear(k)
-	t.garbage += len(k)
+	t.garbage += len(k) + 1
+	t.live -= len(k) + 1
+}
+
+// compactArena copies the live keys into a new arena when removed keys
+// take more than half of it. Callers run it between operations: it moves
+// every key.
+func (t *team) compactArena() {
+	if t.garbage < 1<<chunkBits || t.garbage < t.live {
+		return
+	}
+	old := t.arena
+	t.arena, t.live, t.garbage = nil, 0, 0
+	for n := 1; n < len(t.nodes); n++ {
+		if t.nodes[n].kind != kindNone {
+			t.nodes[n].key = t.put(keyIn(old, t.nodes[n].key))
+		}
+	}
 }
 
 // ---- index ----

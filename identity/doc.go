@@ -66,6 +66,20 @@
 // deletion after the events it undoes, and does not change which attempts
 // are refused, gives the same result.
 //
+// Applying an event again is harmless (the runtime replays a batch whose
+// state changes were already written): bindings, links, unbinds and
+// deletions are idempotent. The anonymous counters (Stats) are the
+// exception: a replayed batch that re-creates and deletes a contact counts
+// it again.
+//
+// # Persistence
+//
+// Deltas are keyed by team and node: a contact's value holds its first-seen
+// time and its edges (flags and the neighbour's key), an identifier's its
+// first-seen time and whether it stands alone, a team's counters record the
+// last row version. Customers are not persisted: Load rebuilds them as the
+// components of the loaded edges, which is what they were.
+//
 // # Memory
 //
 // Nodes, edges and customers live in flat slices indexed by 32-bit ids;

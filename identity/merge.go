@@ -182,6 +182,7 @@ func (t *team) bind(o *op, c, i uint32, link bool, m method) {
 			t.markDirty(c)
 			t.nodes[i].b++
 			t.connect(o, c, i, e)
+			t.touch(o, t.nodes[c].cust) // its binding methods changed
 		}
 		return
 	}
@@ -199,24 +200,24 @@ func (t *team) bind(o *op, c, i uint32, link bool, m method) {
 		flags |= eLink
 	}
 	if lim := t.settings.limit; lim > 0 && in.a >= lim {
+		// Recorded on the contact, never merging through it.
 		t.addEdge(c, i, flags|eLimit)
 		t.markDirty(c)
-		if link || in.b > 0 {
+		if (link || in.b > 0) && in.cust != t.nodes[c].cust {
 			t.refuse(o, c, i, ReasonIdentifierLimit)
 		}
-		return
-	}
-	e := t.addEdge(c, i, flags)
-	t.markDirty(c)
-	in.a++
-	if link {
-		in.b++
-	}
-	if link || in.b > 0 {
-		t.connect(o, c, i, e)
 	} else {
-		t.touch(o, t.nodes[c].cust) // a recorded identifier changes the customer's row
+		e := t.addEdge(c, i, flags)
+		t.markDirty(c)
+		in.a++
+		if link {
+			in.b++
+		}
+		if link || in.b > 0 {
+			t.connect(o, c, i, e)
+		}
 	}
+	t.touch(o, t.nodes[c].cust) // its identifiers or methods changed
 }
 
 // connect merges c's customer with i's through the now active edge e. When
@@ -283,6 +284,7 @@ func (t *team) link(o *op, c, d uint32) {
 	t.addEdge(c, d, eLink|uint8(mOmniLink)<<eMethodShift)
 	t.markDirty(c)
 	t.markDirty(d)
+	t.touch(o, t.nodes[c].cust) // its binding methods changed
 }
 
 // methods is the mask of binding methods of contact c: the methods of its

@@ -322,3 +322,27 @@ func TestArenaCompaction(t *testing.T) {
 		}
 	}
 }
+
+func TestRowOfCustomerGainingIdentifiers(t *testing.T) {
+	g := newTestGraph(t)
+	apply(t, g,
+		ev{typ: "identity.bind", who: "line:L1:U1", min: 1, member: "M1", method: "social"},
+		ev{typ: "identity.bind", who: "facebook:P1:F1", min: 2, member: "M1", method: "social"},
+	)
+	u1 := wantID("acme", "line:L1:U1")
+	o := apply(t, g, ev{typ: "identity.bind", who: "facebook:P1:F1", min: 3, email: "f@mail.tw", method: "email"})[0]
+	want := []CustomerRow{{Team: "acme", CustomerID: u1, MemberID: "M1", Emails: []string{"f@mail.tw"}, Methods: []string{"email", "social"},
+		Contacts: 2, Version: o.Customers[0].Version}}
+	if !reflect.DeepEqual(o.Customers, want) || o.Contacts != nil || o.Merges != nil {
+		t.Fatalf("outcome %+v", o)
+	}
+	o = apply(t, g, ev{typ: "omnilink.succeeded", who: "facebook:P1:F1", min: 4, target: "line:L1:U1"})[0]
+	if len(o.Customers) != 1 || !reflect.DeepEqual(o.Customers[0].Methods, []string{"email", "omnilink", "social"}) || o.Merges != nil {
+		t.Fatalf("outcome %+v", o)
+	}
+	// A repeated binding changes nothing.
+	o = apply(t, g, ev{typ: "identity.bind", who: "facebook:P1:F1", min: 5, email: "f@mail.tw", method: "email"})[0]
+	if o.Customers != nil {
+		t.Fatalf("repeat %+v", o)
+	}
+}

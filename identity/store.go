@@ -24,7 +24,6 @@ const (
 	fStandalone uint8 = 1 << iota // a member id seen without a contact: a customer on its own
 	fDirty                        // changed since the last Deltas
 	fNoted                        // in the current op's list of contacts whose customer may change
-	fSeen                         // visited by the current component walk
 )
 
 // maxCount bounds the per-identifier counters.
@@ -316,8 +315,8 @@ func (t *team) addEdge(a, b uint32, flags uint8) uint32 {
 	return e
 }
 
-// findEdge returns the edge joining a and b, or 0. It walks the shorter list
-// when the caller knows which one it is: a.
+// findEdge returns the edge joining a and b, or 0, walking a's list: pass
+// the contact as a, its list is short.
 func (t *team) findEdge(a, b uint32) uint32 {
 	for h := t.nodes[a].edges; h != 0; h = t.halves[h].next {
 		if t.halves[h].to == b {

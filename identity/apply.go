@@ -91,12 +91,12 @@ func (t *team) apply(o *op) {
 	case event.IdentityBind:
 		o.cause = methodOf(f.Method)
 		t.bindProps(o, c, o.cause)
-		if f.Target != nil && f.Target.UserID != "" {
+		if hasTarget(f) {
 			t.link(o, c, t.contact(o, f.Target.Channel.Type, f.Target.Channel.ID, f.Target.UserID))
 		}
 	case event.OmniLinkSucceeded:
 		o.cause = mOmniLink
-		if f.Target != nil && f.Target.UserID != "" {
+		if hasTarget(f) {
 			t.link(o, c, t.contact(o, f.Target.Channel.Type, f.Target.Channel.ID, f.Target.UserID))
 		}
 	case event.IdentityUnbind:
@@ -127,6 +127,10 @@ func (t *team) apply(o *op) {
 		}
 		t.bind(o, c, i, true, mSocial)
 	}
+}
+
+func hasTarget(f *event.Fields) bool {
+	return f.Target != nil && f.Target.UserID != "" && f.Target.Channel.Type != ""
 }
 
 // bindProps records the member id, phone and email of the event's props on

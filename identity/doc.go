@@ -39,9 +39,11 @@
 // A customer is a connected component over the active edges. Merges are
 // refused, and the refusal recorded, when the two customers carry different
 // member ids (ReasonMemberIDConflict) or when the identifier is already held
-// by MaxContactsPerIdentifier contacts (ReasonIdentifierLimit). A refused
-// phone or email stays recorded on the contact, marked so it never merges;
-// a refused member id or OmniLink is not recorded.
+// by MaxContactsPerIdentifier contacts (ReasonIdentifierLimit). An
+// identifier refused for the limit, and a phone or email refused for a
+// conflict, stay recorded on the contact, marked so they never merge; a
+// member id or OmniLink refused for a conflict is not recorded. A refused
+// attempt is not retried later.
 //
 // # Customer ids
 //

@@ -171,19 +171,33 @@ func TestRefusals(t *testing.T) {
 		{"array", mod(func(q *req) { q.body = "[1]" }), 400, ""},
 		{"visitor wrong type", mod(func(q *req) { q.body = `{"type":"pageview","visitor_id":42,"url":"https://shop.test/"}` }), 400, "visitor_id"},
 		{"no visitor", mod(func(q *req) { q.body = `{"type":"pageview","url":"https://shop.test/"}` }), 400, "visitor_id"},
-		{"odd visitor", mod(func(q *req) { q.body = `{"type":"pageview","visitor_id":"<script>x</script>","url":"https://shop.test/"}` }), 400, "visitor_id"},
+		{"odd visitor", mod(func(q *req) {
+			q.body = `{"type":"pageview","visitor_id":"<script>x</script>","url":"https://shop.test/"}`
+		}), 400, "visitor_id"},
 		{"no type", mod(func(q *req) { q.body = `{"visitor_id":"abcdefgh12","url":"https://shop.test/"}` }), 400, "type"},
 		{"unknown type", mod(func(q *req) { q.body = `{"type":"purchase","visitor_id":"abcdefgh12","url":"https://shop.test/"}` }), 400, "type"},
 		{"javascript url", mod(func(q *req) { q.body = `{"type":"pageview","visitor_id":"abcdefgh12","url":"javascript:alert(1)"}` }), 400, "url"},
 		{"pageview without url", mod(func(q *req) { q.body = `{"type":"pageview","visitor_id":"abcdefgh12"}` }), 400, "url"},
 		{"order without id", mod(func(q *req) { q.body = `{"type":"order","visitor_id":"abcdefgh12","amount":1,"currency":"TWD"}` }), 400, "order_id"},
-		{"order amount", mod(func(q *req) { q.body = `{"type":"order","visitor_id":"abcdefgh12","order_id":"o1","amount":"12.34567","currency":"TWD"}` }), 400, "amount"},
-		{"order negative", mod(func(q *req) { q.body = `{"type":"order","visitor_id":"abcdefgh12","order_id":"o1","amount":-3,"currency":"TWD"}` }), 400, "amount"},
-		{"order currency", mod(func(q *req) { q.body = `{"type":"order","visitor_id":"abcdefgh12","order_id":"o1","amount":3,"currency":"NT$"}` }), 400, "currency"},
+		{"order amount", mod(func(q *req) {
+			q.body = `{"type":"order","visitor_id":"abcdefgh12","order_id":"o1","amount":"12.34567","currency":"TWD"}`
+		}), 400, "amount"},
+		{"order negative", mod(func(q *req) {
+			q.body = `{"type":"order","visitor_id":"abcdefgh12","order_id":"o1","amount":-3,"currency":"TWD"}`
+		}), 400, "amount"},
+		{"order currency", mod(func(q *req) {
+			q.body = `{"type":"order","visitor_id":"abcdefgh12","order_id":"o1","amount":3,"currency":"NT$"}`
+		}), 400, "currency"},
 		{"order no amount", mod(func(q *req) { q.body = `{"type":"order","visitor_id":"abcdefgh12","order_id":"o1","currency":"TWD"}` }), 400, "amount"},
-		{"member object", mod(func(q *req) { q.body = `{"type":"pageview","visitor_id":"abcdefgh12","url":"https://shop.test/","member_id":{"id":1}}` }), 400, "member_id"},
-		{"other site in body", mod(func(q *req) { q.body = `{"site":"pk_other","type":"pageview","visitor_id":"abcdefgh12","url":"https://shop.test/"}` }), 400, "site"},
-		{"too large", mod(func(q *req) { q.body = `{"type":"pageview","visitor_id":"abcdefgh12","url":"https://shop.test/","title":"` + strings.Repeat("x", 17<<10) + `"}` }), 413, ""},
+		{"member object", mod(func(q *req) {
+			q.body = `{"type":"pageview","visitor_id":"abcdefgh12","url":"https://shop.test/","member_id":{"id":1}}`
+		}), 400, "member_id"},
+		{"other site in body", mod(func(q *req) {
+			q.body = `{"site":"pk_other","type":"pageview","visitor_id":"abcdefgh12","url":"https://shop.test/"}`
+		}), 400, "site"},
+		{"too large", mod(func(q *req) {
+			q.body = `{"type":"pageview","visitor_id":"abcdefgh12","url":"https://shop.test/","title":"` + strings.Repeat("x", 17<<10) + `"}`
+		}), 413, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

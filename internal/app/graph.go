@@ -1,9 +1,12 @@
 package app
 
 import (
+	"context"
 	"log/slog"
+	"time"
 
 	"github.com/omnistream/omnistream/identity"
+	"github.com/omnistream/omnistream/internal/teams"
 	"github.com/omnistream/omnistream/processors/runtime"
 )
 
@@ -12,8 +15,25 @@ type graph struct {
 	*identity.Graph
 }
 
-func newGraph(logger *slog.Logger) graph {
-	return graph{identity.New(identity.DefaultConfig(), logger)}
+func newGraph(logger *slog.Logger, store *teams.Store) graph {
+	cfg := identity.DefaultConfig()
+	cfg.Teams = teamSettings{store}
+	return graph{identity.New(cfg, logger)}
+}
+
+// teamSettings gives the identity graph each team's region and junk list.
+type teamSettings struct{ store *teams.Store }
+
+func (s teamSettings) IdentitySettings(team string) (identity.TeamConfig, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	t, err := s.store.Get(ctx, team)
+	if err != nil {
+		return identity.TeamConfig{}, false
+	}
+	c := identity.DefaultTeamConfig()
+	c.Region, c.Junk = t.Region, t.Junk
+	return c, true
 }
 
 // Load restores one changelog record.

@@ -16,6 +16,6 @@ func chdbLibFromEnv() string { return os.Getenv(chdbLibEnv) }
 // identity graph.
 func (a *App) taskFactory() runtime.Factory {
 	return func(p int32) runtime.Task {
-		return core.NewTask(core.DefaultConfig(), p, newGraph(a.logger))
+		return core.NewTask(core.DefaultConfig(), p, newGraph(a.logger, a.Teams))
 	}
 }

@@ -138,6 +138,7 @@ func (h *Handler) fail(w http.ResponseWriter, p *problem, outcome string) {
 // site resolves the site key of the query and checks the request's origin
 // against the site's allowed origins. On success it sets the CORS headers.
 func (h *Handler) site(w http.ResponseWriter, r *http.Request) (Site, *problem, string) {
+	w.Header().Add("Vary", "Origin")
 	key := r.URL.Query().Get("site")
 	if key == "" {
 		return Site{}, refuse(http.StatusBadRequest, "site", "the site key is required (?site=KEY, from the script tag's data-site)"), "invalid"
@@ -165,8 +166,9 @@ func (h *Handler) site(w http.ResponseWriter, r *http.Request) (Site, *problem, 
 	if !originAllowed(origin, s.AllowedOrigins) {
 		return Site{}, refuse(http.StatusForbidden, "Origin", "origin %q is not allowed to report for this site", truncate(origin, 128)), "origin_refused"
 	}
-	w.Header().Set("Access-Control-Allow-Origin", r.Header.Get("Origin"))
-	w.Header().Add("Vary", "Origin")
+	if o := r.Header.Get("Origin"); o != "" {
+		w.Header().Set("Access-Control-Allow-Origin", o)
+	}
 	return s, nil, ""
 }
 
@@ -180,7 +182,6 @@ func refererOrigin(ref string) (string, bool) {
 }
 
 func (h *Handler) preflight(w http.ResponseWriter, r *http.Request) {
-	w.Header().Add("Vary", "Origin")
 	if _, p, outcome := h.site(w, r); p != nil {
 		h.fail(w, p, outcome)
 		return

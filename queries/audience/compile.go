@@ -1,6 +1,7 @@
 package audience
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sort"
@@ -23,6 +24,7 @@ type Env struct {
 // Query is a compiled audience: SQL selecting the members and the values of
 // its server-side parameters. Every value of the definition travels in
 // Params; the SQL text holds only identifiers and literals of this package.
+// Params holds the values as given; Bind encodes them for ClickHouse.
 //
 // The SQL returns one row per member with the columns contact_id, name,
 // phone, email, member_id, subscribed_at and updated_at.
@@ -60,11 +62,11 @@ func Compile(def Definition, env Env) (Query, error) {
 	for _, c := range def.Conditions {
 		preds = append(preds, "("+b.condition(c)+")")
 	}
-	for k, v := range b.params {
-		b.params[k] = escapeParam(v)
-	}
 	return Query{SQL: b.sql(preds), Params: b.params}, nil
 }
+
+// Bind returns ctx carrying the query's parameters for clickhouse-go.
+func (q Query) Bind(ctx context.Context) context.Context { return bind(ctx, q.Params) }
 
 // escapeParam encodes a parameter value the way ClickHouse reads query
 // parameters: in its escaped text format, where a backslash starts an

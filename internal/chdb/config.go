@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Version is the chDB library version this package is tested with and that
@@ -37,6 +38,9 @@ type Config struct {
 	// MaxConcurrent bounds the queries running at once; further calls wait.
 	// Default: 8.
 	MaxConcurrent int
+	// CloseTimeout is how long Close waits for running queries before it
+	// cancels them, and then again for them to stop. Default: 30 s.
+	CloseTimeout time.Duration
 	// Args are extra engine start-up options (e.g. "--log-level=warning"),
 	// consumed by the first connection. Default: none.
 	Args []string
@@ -49,6 +53,7 @@ func DefaultConfig() Config {
 	return Config{
 		LibPath:       DefaultLibPath(),
 		MaxConcurrent: 8,
+		CloseTimeout:  30 * time.Second,
 		Logger:        slog.Default(),
 	}
 }
@@ -66,6 +71,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxConcurrent <= 0 {
 		errs = append(errs, fmt.Errorf("MaxConcurrent is %d, want > 0", c.MaxConcurrent))
+	}
+	if c.CloseTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("CloseTimeout is %v, want > 0", c.CloseTimeout))
 	}
 	for _, a := range c.Args {
 		if !strings.HasPrefix(a, "--") {

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,12 +24,17 @@ var engine struct {
 	open int
 }
 
+var dbSeq atomic.Uint64
+
 // DB is an open embedded engine. It is safe for concurrent use.
 type DB struct {
 	cfg    Config
 	log    *slog.Logger
 	sem    chan struct{}
 	anchor *conn // keeps the engine up for the DB's lifetime
+
+	tagPrefix string        // log_comment prefix of this DB's queries
+	seq       atomic.Uint64 // numbers queries for their tags
 
 	mu      sync.RWMutex
 	closed  bool
@@ -71,10 +77,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	engine.open++
 	cfg.DataDir = dir
 	db := &DB{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		sem:    make(chan struct{}, cfg.MaxConcurrent),
-		anchor: anchor,
+		cfg:       cfg,
+		log:       cfg.Logger,
+		sem:       make(chan struct{}, cfg.MaxConcurrent),
+		anchor:    anchor,
+		tagPrefix: fmt.Sprintf("omnistream-q-%d-%d-", os.Getpid(), dbSeq.Add(1)),
 	}
 	db.log.Info("chdb engine open", slog.String("data_dir", dir), slog.Duration("took", time.Since(start)))
 	return db, nil
@@ -93,7 +100,19 @@ func (db *DB) Close() error {
 	}
 	db.closed = true
 	db.mu.Unlock()
-	db.running.Wait()
+	waited := make(chan struct{})
+	go func() { db.running.Wait(); close(waited) }()
+	select {
+	case <-waited:
+	case <-time.After(db.cfg.CloseTimeout):
+		db.log.Warn("chdb close: cancelling queries still running", slog.Duration("after", db.cfg.CloseTimeout))
+		db.kill("")
+		select {
+		case <-waited:
+		case <-time.After(db.cfg.CloseTimeout):
+			return fmt.Errorf("close chdb at %s: queries still running after cancel", db.cfg.DataDir)
+		}
+	}
 
 	engine.mu.Lock()
 	defer engine.mu.Unlock()
@@ -168,23 +187,47 @@ func (db *DB) QueryWith(ctx context.Context, sql, format string, o QueryOptions)
 	}
 	done := make(chan outcome, 1)
 	deadline, hasDeadline := ctx.Deadline()
+	tag := fmt.Sprintf("%s%d", db.tagPrefix, db.seq.Add(1))
 	go func() {
-		// The engine call cannot be interrupted; it owns the slot until it
-		// returns, even if the caller has gone.
+		// The engine call owns the slot until it returns, even if the caller
+		// has gone; a cancelled caller has it killed by its tag.
 		defer db.running.Done()
 		defer func() { <-db.sem }()
-		res, err := db.run(sql, format, o, deadline, hasDeadline)
+		res, err := db.run(ctx, sql, format, o, tag, deadline, hasDeadline)
 		done <- outcome{res, err}
 	}()
 	select {
 	case out := <-done:
 		return out.res, out.err
 	case <-ctx.Done():
+		db.kill(tag)
 		return nil, fmt.Errorf("run query: %w", ctx.Err())
 	}
 }
 
-func (db *DB) run(sql, format string, o QueryOptions, deadline time.Time, hasDeadline bool) (*Result, error) {
+// kill asks the engine to cancel the query tagged tag (or, with tag "",
+// every query of this DB). It does not wait.
+func (db *DB) kill(tag string) {
+	c, err := connect([]string{"--path=" + db.cfg.DataDir})
+	if err != nil {
+		db.log.Warn("cancel query: connect", slog.String("error", err.Error()))
+		return
+	}
+	defer c.close()
+	cond := "endsWith(Settings['log_comment'], " + QuoteString(tag) + ")"
+	if tag == "" {
+		cond = "position(Settings['log_comment'], " + QuoteString(db.tagPrefix) + ") > 0"
+	}
+	r, err := c.query("KILL QUERY WHERE "+cond+" ASYNC FORMAT Null", "TSV", nil)
+	if err == nil && r.hasErr {
+		err = parseError(r.errText)
+	}
+	if err != nil {
+		db.log.Warn("cancel query", slog.String("error", err.Error()))
+	}
+}
+
+func (db *DB) run(ctx context.Context, sql, format string, o QueryOptions, tag string, deadline time.Time, hasDeadline bool) (*Result, error) {
 	c, err := connect([]string{"--path=" + db.cfg.DataDir})
 	if err != nil {
 		return nil, fmt.Errorf("run query: %w", err)
@@ -206,14 +249,21 @@ func (db *DB) run(sql, format string, o QueryOptions, deadline time.Time, hasDea
 			return nil, fmt.Errorf("use database %s: %w", o.Database, err)
 		}
 	}
-	settings := o.Settings
+	// Every query carries a log_comment naming it, so that it can be found
+	// in system.processes and cancelled; a caller's own comment is kept in
+	// front of it.
+	comment := tag
+	if c, ok := o.Settings["log_comment"]; ok {
+		comment = c + " " + tag
+	}
+	settings := mapWith(o.Settings, "log_comment", comment)
 	if hasDeadline {
 		secs := math.Ceil(time.Until(deadline).Seconds())
 		if secs < 1 {
 			secs = 1
 		}
 		if _, set := settings["max_execution_time"]; !set {
-			settings = mapWith(settings, "max_execution_time", fmt.Sprint(secs))
+			settings["max_execution_time"] = fmt.Sprint(secs)
 		}
 	}
 	if len(settings) > 0 {
@@ -240,6 +290,9 @@ func (db *DB) run(sql, format string, o QueryOptions, deadline time.Time, hasDea
 		if err := prep("SET readonly = 1"); err != nil {
 			return nil, fmt.Errorf("apply readonly: %w", err)
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("run query: %w", err)
 	}
 	r, err := c.query(sql, format, o.Params)
 	if err != nil {

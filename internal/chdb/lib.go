@@ -127,6 +127,12 @@ var lib struct {
 
 // loadLibrary binds libchdb.so at path, once per process.
 func loadLibrary(path string) error {
+	if _, err := os.Stat(path); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("load chDB library: %w: %s does not exist (run `make chdb` to fetch it)", ErrLibraryMissing, path)
+		}
+		return fmt.Errorf("load chDB library %s: %w", path, err)
+	}
 	lib.mu.Lock()
 	defer lib.mu.Unlock()
 	if lib.loaded {
@@ -134,12 +140,6 @@ func loadLibrary(path string) error {
 			return fmt.Errorf("load chDB library %s: already loaded from %s", path, lib.path)
 		}
 		return nil
-	}
-	if _, err := os.Stat(path); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("load chDB library: %w: %s does not exist (run `make chdb` to fetch it)", ErrLibraryMissing, path)
-		}
-		return fmt.Errorf("load chDB library %s: %w", path, err)
 	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))

@@ -4,6 +4,7 @@ import (
 	"compress/bzip2"
 	"compress/gzip"
 	"compress/zlib"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -131,4 +132,16 @@ func blockCompress(data []byte, method chcompress.Method, level int) ([]byte, er
 
 // blockDecompress reads a body framed in ClickHouse compressed blocks
 // (decompress=1).
-func blockDecompress(r io.Reader) io.Reader { return chcompress.NewReader(r) }
+func blockDecompress(r io.Reader) io.Reader { return eofReader{chcompress.NewReader(r)} }
+
+// eofReader turns the wrapped io.EOF that ch-go's reader returns at a clean
+// end between blocks into a plain io.EOF.
+type eofReader struct{ r io.Reader }
+
+func (e eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil && err != io.EOF && errors.Is(err, io.EOF) {
+		err = io.EOF
+	}
+	return n, err
+}

@@ -112,7 +112,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, q url.Values, k
 	}
 	defer cleanup()
 
-	sql, spooled, err := s.statement(q.Get("query"), body)
+	sql, spooled, err := s.statement(q.Get("query"), body, len(req.opts.Params) > 0)
 	if spooled != "" {
 		defer os.Remove(spooled)
 		*kind = "insert"
@@ -130,6 +130,7 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, q url.Values, k
 	if f := outputFormat(sql); f != "" {
 		req.format = f
 	}
+	sql = stripDropSync(sql)
 	res, err := s.eng.QueryWith(ctx, sql, req.format, req.opts)
 	if err != nil {
 		return nil, req, err
@@ -235,9 +236,13 @@ func (s *Server) requestBody(w http.ResponseWriter, r *http.Request, q url.Value
 // statement builds the SQL to run from the URL query and the body. Insert
 // data, wherever it comes from, is spooled to a file and read with
 // FROM INFILE; the file's path is returned for removal.
-func (s *Server) statement(urlQuery string, body io.Reader) (sql, spooled string, err error) {
+//
+// With query parameters, VALUES data stays inline: its {name:Type}
+// placeholders are bound by the engine, which it does not do for a file.
+func (s *Server) statement(urlQuery string, body io.Reader, hasParams bool) (sql, spooled string, err error) {
+	spool := func(ins insertStmt) bool { return !(hasParams && ins.Format == "Values") }
 	if urlQuery != "" {
-		if ins, ok := parseInsert(urlQuery); ok {
+		if ins, ok := parseInsert(urlQuery); ok && spool(ins) {
 			inline := urlQuery[ins.DataOffset:]
 			var data io.Reader = body
 			if strings.TrimSpace(inline) != "" {
@@ -266,7 +271,7 @@ func (s *Server) statement(urlQuery string, body io.Reader) (sql, spooled string
 		return "", "", bodyError(err)
 	}
 	text := string(head)
-	if ins, ok := parseInsert(text); ok {
+	if ins, ok := parseInsert(text); ok && spool(ins) {
 		data := io.MultiReader(strings.NewReader(text[ins.DataOffset:]), body)
 		return s.spoolInsert(ins, data)
 	}

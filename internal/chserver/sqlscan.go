@@ -349,3 +349,34 @@ func firstKeyword(text string) string {
 	}
 	return strings.ToUpper(l.text(t))
 }
+
+// stripDropSync removes a trailing SYNC from DROP and DETACH statements:
+// chDB 26.5 never returns from the synchronous wait (the drop itself is
+// done), so the statement runs asynchronously instead; Atomic databases
+// still free the name at once, so the same table can be created again.
+func stripDropSync(text string) string {
+	l := &lexer{s: text}
+	first := l.next()
+	if !l.is(first, "DROP") && !l.is(first, "DETACH") {
+		return text
+	}
+	var last token
+	for {
+		t := l.next()
+		if t.kind == tokEOF || t.kind == tokUnterminated {
+			break
+		}
+		if t.kind == tokSemicolon {
+			// only a final semicolon may follow
+			if n := l.next(); n.kind != tokEOF {
+				return text
+			}
+			break
+		}
+		last = t
+	}
+	if l.is(last, "SYNC") {
+		return text[:last.start] + text[last.end:]
+	}
+	return text
+}

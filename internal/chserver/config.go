@@ -28,7 +28,8 @@ type Config struct {
 	// Users are the accounts. Default: one user "default" with no password
 	// and full access.
 	Users []User
-	// TempDir holds spooled insert bodies. Default: "<engine data dir>/tmp_http".
+	// TempDir is where each server makes a directory for spooled insert
+	// bodies, removed by Close. Default: "<engine data dir>/tmp_http".
 	TempDir string
 	// MaxBodyBytes bounds a request body (compressed size on the wire and,
 	// separately, decompressed size). Default: 4 GiB.

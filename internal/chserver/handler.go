@@ -198,7 +198,11 @@ func (s *Server) parseRequest(r *http.Request, q url.Values, user User) (*reques
 		if strings.HasSuffix(k, "_structure") || strings.HasSuffix(k, "_types") {
 			return nil, errorf(codeNotImplemented, "external tables (%s) are not supported by the embedded server", k)
 		}
-		if user.ReadOnly {
+		// A read-only user may tune its queries (clickhouse-go sends
+		// max_execution_time, for one): readonly=1 is applied after these
+		// and forbids writes whatever they say. Only readonly itself is
+		// refused.
+		if user.ReadOnly && k == "readonly" {
 			return nil, errorf(codeReadonly, "Cannot modify '%s' setting in readonly mode", k)
 		}
 		if req.opts.Settings == nil {

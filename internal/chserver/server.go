@@ -50,19 +50,15 @@ func New(cfg Config, eng Engine) (*Server, error) {
 		return nil, errors.New("new chserver: engine is nil")
 	}
 	s := &Server{
-		cfg:     cfg,
-		eng:     eng,
-		log:     cfg.Logger,
-		m:       newMetrics(),
-		users:   make(map[string]User, len(cfg.Users)),
-		tempDir: cfg.TempDir,
-		tz:      "UTC",
+		cfg:   cfg,
+		eng:   eng,
+		log:   cfg.Logger,
+		m:     newMetrics(),
+		users: make(map[string]User, len(cfg.Users)),
+		tz:    "UTC",
 	}
 	for _, u := range cfg.Users {
 		s.users[u.Name] = u
-	}
-	if s.tempDir == "" {
-		s.tempDir = filepath.Join(eng.DataDir(), "tmp_http")
 	}
 	return s, nil
 }
@@ -92,9 +88,19 @@ func (s *Server) Start(ctx context.Context) (string, error) {
 	if s.srv != nil {
 		return s.addr, nil
 	}
-	if err := os.MkdirAll(s.tempDir, 0o700); err != nil {
+	// Each server spools into a directory of its own, which Close removes.
+	base := s.cfg.TempDir
+	if base == "" {
+		base = filepath.Join(s.eng.DataDir(), "tmp_http")
+	}
+	if err := os.MkdirAll(base, 0o700); err != nil {
 		return "", fmt.Errorf("start chserver: create temp dir: %w", err)
 	}
+	dir, err := os.MkdirTemp(base, "server-*")
+	if err != nil {
+		return "", fmt.Errorf("start chserver: create temp dir: %w", err)
+	}
+	s.tempDir = dir
 	if res, err := s.eng.QueryWith(ctx, "SELECT timezone()", "TSV", chdb.QueryOptions{}); err == nil {
 		if tz := strings.TrimSpace(string(res.Data)); tz != "" {
 			s.tz = tz
@@ -172,6 +178,9 @@ func (s *Server) Close() error {
 			err = fmt.Errorf("shut down chserver: %w", err)
 			srv.Close()
 		}
+	}
+	if s.tempDir == "" {
+		return err
 	}
 	if rmErr := os.RemoveAll(s.tempDir); rmErr != nil && err == nil {
 		err = fmt.Errorf("remove chserver temp dir: %w", rmErr)

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -19,11 +20,12 @@ import (
 type Config struct {
 	Brokers   []string  // required
 	Topic     string    // default omni.events
+	DLQTopic  string    // dead letters of the sources; default omni.dlq
 	KafkaOpts []kgo.Opt // TLS, SASL
 }
 
 // DefaultConfig publishes to omni.events.
-func DefaultConfig() Config { return Config{Topic: "omni.events"} }
+func DefaultConfig() Config { return Config{Topic: "omni.events", DLQTopic: "omni.dlq"} }
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
@@ -33,6 +35,9 @@ func (c Config) Validate() error {
 	}
 	if c.Topic == "" {
 		errs = append(errs, errors.New("publish: topic is required"))
+	}
+	if c.DLQTopic == "" {
+		errs = append(errs, errors.New("publish: dead-letter topic is required"))
 	}
 	return errors.Join(errs...)
 }
@@ -45,6 +50,7 @@ var ErrUnavailable = errors.New("event log unavailable")
 type Publisher struct {
 	cl    *kgo.Client
 	topic string
+	dlq   string
 }
 
 // New creates a publisher.
@@ -62,7 +68,7 @@ func New(cfg Config) (*Publisher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create publisher: %w", err)
 	}
-	return &Publisher{cl: cl, topic: cfg.Topic}, nil
+	return &Publisher{cl: cl, topic: cfg.Topic, dlq: cfg.DLQTopic}, nil
 }
 
 // Publish writes the events of one team and waits for every
@@ -82,6 +88,21 @@ func (p *Publisher) Publish(ctx context.Context, teamID string, events []event.E
 	}
 	if err := p.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		return fmt.Errorf("%w: publish %d events of team %s: %v", ErrUnavailable, len(events), teamID, err)
+	}
+	return nil
+}
+
+// DeadLetter stores an input that could not be mapped to an event, with
+// the reason, in the dead-letter topic (acks=all), so nothing accepted from
+// a source is lost. source names the receiver ("line", "meta", …).
+func (p *Publisher) DeadLetter(ctx context.Context, source string, raw []byte, reason string) error {
+	r := &kgo.Record{Topic: p.dlq, Key: []byte("source/" + source), Value: raw, Headers: []kgo.RecordHeader{
+		{Key: "reason", Value: []byte(reason)},
+		{Key: "source", Value: []byte(source)},
+		{Key: "failed_at", Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
+	}}
+	if err := p.cl.ProduceSync(ctx, r).FirstErr(); err != nil {
+		return fmt.Errorf("%w: dead-letter from %s: %v", ErrUnavailable, source, err)
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/segmentio/encoding/json"
 
+	"github.com/omnistream/omnistream/internal/channels"
 	"github.com/omnistream/omnistream/internal/teams"
 	"github.com/omnistream/omnistream/queries/reports"
 )
@@ -48,6 +49,28 @@ func (a *App) adminRoutes(mux *http.ServeMux) {
 			return
 		}
 		reports.WriteJSON(w, http.StatusCreated, map[string]any{"team": saved, "api_key": key})
+	}))
+	mux.Handle("PUT /v1/admin/channels", admin(func(w http.ResponseWriter, r *http.Request) {
+		var c channels.Channel
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&c); err != nil {
+			reports.WriteError(w, http.StatusBadRequest, "body", err.Error())
+			return
+		}
+		if err := c.Validate(); err != nil {
+			reports.WriteError(w, http.StatusBadRequest, "body", err.Error())
+			return
+		}
+		if c.TeamID != "" {
+			if _, err := a.Teams.Get(r.Context(), c.TeamID); err != nil {
+				reports.WriteError(w, http.StatusBadRequest, "team_id", err.Error())
+				return
+			}
+		}
+		if err := a.Channels.Put(r.Context(), c); err != nil {
+			reports.WriteError(w, http.StatusServiceUnavailable, "", err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
 	}))
 	mux.Handle("POST /v1/admin/teams/{id}/keys", admin(func(w http.ResponseWriter, r *http.Request) {
 		key, err := a.Teams.CreateKey(r.Context(), r.PathValue("id"))

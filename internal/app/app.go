@@ -19,7 +19,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/omnistream/omnistream/ingest/publish"
+	"github.com/omnistream/omnistream/ingest/redirect"
 	"github.com/omnistream/omnistream/internal/broker"
+	"github.com/omnistream/omnistream/internal/channels"
 	"github.com/omnistream/omnistream/internal/chdb"
 	"github.com/omnistream/omnistream/internal/chserver"
 	"github.com/omnistream/omnistream/internal/teams"
@@ -43,11 +45,16 @@ type App struct {
 	CHOpts  *clickhouse.Options
 	DB      clickhouse.Conn
 	Teams   *teams.Store
-	Topics  topics.Config
-	pub     *publish.Publisher
-	rt      *runtime.Runtime
-	http    *http.Server
-	HTTPURL string // base URL of the API
+	// Channels holds the channel accounts and secrets of native sources.
+	Channels *channels.Store
+	// Redirect is the click redirector (nil without the ingest role); its
+	// Sign mints tracked links.
+	Redirect *redirect.Handler
+	Topics   topics.Config
+	pub      *publish.Publisher
+	rt       *runtime.Runtime
+	http     *http.Server
+	HTTPURL  string // base URL of the API
 
 	ready  chan struct{}
 	cancel context.CancelFunc
@@ -78,11 +85,12 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err er
 		return nil, err
 	}
 	a.Teams = teams.NewStore(a.DB, 2*time.Second)
+	a.Channels = channels.NewStore(a.DB, 2*time.Second)
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.cancel = cancel
 	if cfg.Has(RoleIngest) {
 		pcfg := publish.DefaultConfig()
-		pcfg.Brokers, pcfg.Topic = a.Brokers, a.Topics.Events
+		pcfg.Brokers, pcfg.Topic, pcfg.DLQTopic = a.Brokers, a.Topics.Events, a.Topics.DLQ
 		if a.pub, err = publish.New(pcfg); err != nil {
 			return nil, err
 		}

@@ -26,6 +26,9 @@ func (a *App) routes() (http.Handler, error) {
 			return nil, err
 		}
 		mux.Handle("POST /v1/events", auth(h))
+		if err := a.mountSources(mux); err != nil {
+			return nil, err
+		}
 	}
 	if a.cfg.Has(RoleServe) {
 		reports.New(a.DB, a.logger).Register(mux, auth)

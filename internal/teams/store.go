@@ -14,8 +14,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/omnistream/omnistream/internal/chparam"
 )
 
 // ErrNotFound is returned for an unknown team.
@@ -60,14 +61,6 @@ func NewStore(db Conn, cacheTTL time.Duration) *Store {
 	return &Store{db: db, cacheTTL: cacheTTL, teams: map[string]cached[*Team]{}, keys: map[string]cached[keyRow]{}}
 }
 
-func withParams(ctx context.Context, kv ...string) context.Context {
-	p := clickhouse.Parameters{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		p[kv[i]] = kv[i+1]
-	}
-	return clickhouse.Context(ctx, clickhouse.WithParameters(p))
-}
-
 // Put creates or replaces a team's settings.
 func (s *Store) Put(ctx context.Context, t Team) (*Team, error) {
 	if err := t.Validate(); err != nil {
@@ -78,8 +71,8 @@ func (s *Store) Put(ctx context.Context, t Team) (*Team, error) {
 	for k, v := range t.Rates {
 		keys, vals = append(keys, k), append(vals, v)
 	}
-	err := s.db.Exec(withParams(ctx, "id", t.ID, "name", t.Name, "tz", t.TimeZone, "region", t.Region, "cur", t.Currency,
-		"ws", fmt.Sprint(int(t.WeekStart)), "rk", arrayLiteral(keys), "rv", arrayLiteral(vals), "junk", arrayLiteral(t.Junk), "v", fmt.Sprint(t.Version)),
+	err := s.db.Exec(chparam.With(ctx, "id", t.ID, "name", t.Name, "tz", t.TimeZone, "region", t.Region, "cur", t.Currency,
+		"ws", fmt.Sprint(int(t.WeekStart)), "rk", chparam.Strings(keys), "rv", chparam.Strings(vals), "junk", chparam.Strings(t.Junk), "v", fmt.Sprint(t.Version)),
 		`INSERT INTO teams (team_id, name, timezone, region, currency, week_start, rates, junk, version, deleted)
 		 SELECT {id:String}, {name:String}, {tz:String}, {region:String}, {cur:String}, {ws:UInt8},
 		        mapFromArrays({rk:Array(String)}, arrayMap(x -> toDecimal64(x, 4), {rv:Array(String)})), {junk:Array(String)}, {v:UInt64}, 0`)
@@ -92,23 +85,6 @@ func (s *Store) Put(ctx context.Context, t Team) (*Team, error) {
 	return s.Get(ctx, t.ID)
 }
 
-// arrayLiteral renders strings as a ClickHouse array literal for a bind
-// parameter of type Array(String); the server parses it as data, never SQL.
-func arrayLiteral(vs []string) string {
-	var b strings.Builder
-	b.WriteByte('[')
-	for i, v := range vs {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\'')
-		b.WriteString(strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v))
-		b.WriteByte('\'')
-	}
-	b.WriteByte(']')
-	return b.String()
-}
-
 // Get returns a team, from cache when fresh.
 func (s *Store) Get(ctx context.Context, id string) (*Team, error) {
 	s.mu.Lock()
@@ -117,7 +93,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Team, error) {
 	if ok && time.Since(c.at) < s.cacheTTL {
 		return c.v, nil
 	}
-	rows, err := s.db.Query(withParams(ctx, "id", id), `SELECT argMax(name, version), argMax(timezone, version), argMax(region, version),
+	rows, err := s.db.Query(chparam.With(ctx, "id", id), `SELECT argMax(name, version), argMax(timezone, version), argMax(region, version),
 		argMax(currency, version), argMax(week_start, version), mapKeys(argMax(rates, version)),
 		arrayMap(x -> toString(x), mapValues(argMax(rates, version))), argMax(junk, version), max(version)
 		FROM teams WHERE team_id = {id:String} GROUP BY team_id HAVING argMax(deleted, version) = 0`)
@@ -189,7 +165,7 @@ func (s *Store) CreateKey(ctx context.Context, teamID string) (string, error) {
 	}
 	keyID := strings.ToLower(b32.EncodeToString(id))
 	sec := strings.ToLower(b32.EncodeToString(secret))
-	err := s.db.Exec(withParams(ctx, "k", keyID, "t", teamID, "h", hashSecret(sec), "v", fmt.Sprint(time.Now().UnixNano())),
+	err := s.db.Exec(chparam.With(ctx, "k", keyID, "t", teamID, "h", hashSecret(sec), "v", fmt.Sprint(time.Now().UnixNano())),
 		`INSERT INTO team_keys (key_id, team_id, secret_hash, created_at, revoked_at, version)
 		 VALUES ({k:String}, {t:String}, {h:String}, now64(3), NULL, {v:UInt64})`)
 	if err != nil {
@@ -200,7 +176,7 @@ func (s *Store) CreateKey(ctx context.Context, teamID string) (string, error) {
 
 // RevokeKey revokes a key by id (the part after "osk_" up to "_").
 func (s *Store) RevokeKey(ctx context.Context, teamID, keyID string) error {
-	err := s.db.Exec(withParams(ctx, "k", keyID, "t", teamID, "v", fmt.Sprint(time.Now().UnixNano())),
+	err := s.db.Exec(chparam.With(ctx, "k", keyID, "t", teamID, "v", fmt.Sprint(time.Now().UnixNano())),
 		`INSERT INTO team_keys (key_id, team_id, secret_hash, created_at, revoked_at, version)
 		 SELECT key_id, team_id, argMax(secret_hash, version), argMax(created_at, version), now64(3), {v:UInt64}
 		 FROM team_keys WHERE key_id = {k:String} AND team_id = {t:String} GROUP BY key_id, team_id`)
@@ -222,7 +198,7 @@ type KeyInfo struct {
 
 // Keys lists a team's keys.
 func (s *Store) Keys(ctx context.Context, teamID string) ([]KeyInfo, error) {
-	rows, err := s.db.Query(withParams(ctx, "t", teamID), `SELECT key_id, argMax(created_at, version), argMax(revoked_at, version)
+	rows, err := s.db.Query(chparam.With(ctx, "t", teamID), `SELECT key_id, argMax(created_at, version), argMax(revoked_at, version)
 		FROM team_keys WHERE team_id = {t:String} GROUP BY key_id ORDER BY 2`)
 	if err != nil {
 		return nil, fmt.Errorf("list keys of team %s: %w", teamID, err)
@@ -255,7 +231,7 @@ func (s *Store) Authenticate(ctx context.Context, key string) (*Team, error) {
 	c, hit := s.keys[keyID]
 	s.mu.Unlock()
 	if !hit || time.Since(c.at) >= s.cacheTTL {
-		rows, err := s.db.Query(withParams(ctx, "k", keyID), `SELECT argMax(team_id, version), argMax(secret_hash, version), argMax(revoked_at, version) IS NOT NULL
+		rows, err := s.db.Query(chparam.With(ctx, "k", keyID), `SELECT argMax(team_id, version), argMax(secret_hash, version), argMax(revoked_at, version) IS NOT NULL
 			FROM team_keys WHERE key_id = {k:String} GROUP BY key_id`)
 		if err != nil {
 			return nil, fmt.Errorf("look up key %s: %w", keyID, err)

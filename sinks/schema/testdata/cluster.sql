@@ -265,3 +265,116 @@ ORDER BY (kind, id, app);
 
 CREATE TABLE IF NOT EXISTS channels ON CLUSTER 'omni' AS channels_local ENGINE = Distributed('omni', currentDatabase(), 'channels_local', cityHash64(id));
 
+-- audiences
+CREATE TABLE IF NOT EXISTS audiences_local ON CLUSTER 'omni'
+(
+    team_id      LowCardinality(String),
+    audience_id  String,
+    name         String,
+    channel_type LowCardinality(String),
+    channel_id   String,
+    conditions   String COMMENT 'JSON array of conditions, ANDed',
+    archived     UInt8,
+    created_at   DateTime64(3, 'UTC'),
+    updated_at   DateTime64(3, 'UTC'),
+    version      UInt64,
+    deleted      UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (team_id, audience_id);
+
+CREATE TABLE IF NOT EXISTS audiences ON CLUSTER 'omni' AS audiences_local ENGINE = Distributed('omni', currentDatabase(), 'audiences_local', cityHash64(team_id));
+
+CREATE TABLE IF NOT EXISTS audience_snapshots_local ON CLUSTER 'omni'
+(
+    team_id            LowCardinality(String),
+    audience_id        String,
+    snapshot_id        String,
+    purpose            LowCardinality(String) COMMENT 'sync, broadcast, export, …',
+    audience_version   UInt64 COMMENT 'version of the audience row evaluated',
+    size               UInt64,
+    created_at         DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(created_at)
+ORDER BY (team_id, audience_id, created_at, snapshot_id)
+TTL toDateTime(created_at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS audience_snapshots ON CLUSTER 'omni' AS audience_snapshots_local ENGINE = Distributed('omni', currentDatabase(), 'audience_snapshots_local', cityHash64(team_id));
+
+CREATE TABLE IF NOT EXISTS audience_members_local ON CLUSTER 'omni'
+(
+    team_id      LowCardinality(String),
+    audience_id  String,
+    snapshot_id  String,
+    contact_id   String COMMENT 'the channel user id (LINE UID, PSID, …)',
+    email_sha256 String COMMENT 'hex SHA-256 of trimmed lower-case email, empty when none',
+    phone_sha256 String COMMENT 'hex SHA-256 of digits-only international phone, empty when none',
+    updated_at   DateTime64(3, 'UTC') COMMENT 'when the contact profile last changed',
+    created_at   DateTime64(3, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}')
+PARTITION BY toYYYYMM(created_at)
+ORDER BY (team_id, audience_id, snapshot_id, contact_id)
+TTL toDateTime(created_at) + INTERVAL 90 DAY;
+
+CREATE TABLE IF NOT EXISTS audience_members ON CLUSTER 'omni' AS audience_members_local ENGINE = Distributed('omni', currentDatabase(), 'audience_members_local', cityHash64(team_id));
+
+CREATE TABLE IF NOT EXISTS adsync_schedules_local ON CLUSTER 'omni'
+(
+    team_id        LowCardinality(String),
+    schedule_id    String,
+    audience_id    String,
+    name           String,
+    platform       LowCardinality(String) COMMENT 'meta_custom_audience, line_audience, line_ads_audience',
+    target         String COMMENT 'JSON: ad account, platform audience id, id type, description',
+    mode           LowCardinality(String) COMMENT 'full or incremental',
+    kind           LowCardinality(String) COMMENT 'once or every',
+    every          UInt16 COMMENT 'N of every N units; 0 for once',
+    unit           LowCardinality(String) COMMENT 'day, week, month; empty for once',
+    start_at       DateTime64(3, 'UTC') COMMENT 'the first run',
+    timezone       String COMMENT 'IANA zone the recurrence is computed in',
+    cancelled_runs Array(DateTime64(3, 'UTC')) COMMENT 'occurrences that will not run',
+    status         LowCardinality(String) COMMENT 'active or cancelled',
+    created_at     DateTime64(3, 'UTC'),
+    updated_at     DateTime64(3, 'UTC'),
+    version        UInt64,
+    deleted        UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (team_id, schedule_id);
+
+CREATE TABLE IF NOT EXISTS adsync_schedules ON CLUSTER 'omni' AS adsync_schedules_local ENGINE = Distributed('omni', currentDatabase(), 'adsync_schedules_local', cityHash64(team_id));
+
+CREATE TABLE IF NOT EXISTS adsync_runs_local ON CLUSTER 'omni'
+(
+    team_id              LowCardinality(String),
+    run_id               String,
+    schedule_id          String,
+    audience_id          String,
+    platform             LowCardinality(String),
+    mode                 LowCardinality(String) COMMENT 'full or incremental, as executed',
+    trigger              LowCardinality(String) COMMENT 'schedule, catch_up or manual',
+    scheduled_for        DateTime64(3, 'UTC'),
+    started_at           DateTime64(3, 'UTC'),
+    finished_at          DateTime64(3, 'UTC') COMMENT '1970-01-01 while running',
+    status               LowCardinality(String) COMMENT 'running, succeeded, failed, cancelled',
+    snapshot_id          String,
+    base_snapshot_id     String COMMENT 'snapshot an incremental run diffed against',
+    platform_audience_id String,
+    size                 UInt64 COMMENT 'members in the snapshot',
+    to_add               UInt64,
+    to_remove            UInt64,
+    sent                 UInt64 COMMENT 'rows sent so far',
+    received             UInt64 COMMENT 'rows the platform acknowledged',
+    matched              UInt64 COMMENT 'rows the platform matched, when it says',
+    invalid              UInt64 COMMENT 'rows rejected locally or by the platform',
+    invalid_samples      Array(String),
+    error                String,
+    version              UInt64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (team_id, schedule_id, run_id);
+
+CREATE TABLE IF NOT EXISTS adsync_runs ON CLUSTER 'omni' AS adsync_runs_local ENGINE = Distributed('omni', currentDatabase(), 'adsync_runs_local', cityHash64(team_id));
+

@@ -103,3 +103,8 @@ func describeError(err error) (code int, name string, status int, text string) {
 	return 1001, "STD_EXCEPTION", http.StatusInternalServerError,
 		fmt.Sprintf("Code: 1001. DB::Exception: %v. (STD_EXCEPTION)", err)
 }
+
+func isServerError(err error) bool {
+	var se *serverError
+	return errors.As(err, &se)
+}

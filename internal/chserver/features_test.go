@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -185,6 +187,7 @@ func TestReadOnlyUser(t *testing.T) {
 
 	cfg := chserver.DefaultConfig()
 	cfg.Addr = "127.0.0.1:0"
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg.Users = []chserver.User{{Name: "default"}, {Name: "analyst", Password: "s3cret", ReadOnly: true}}
 	srv, err := chserver.New(cfg, db.Server.Engine)
 	if err != nil {

@@ -417,9 +417,14 @@ func (s *Server) writeResult(w http.ResponseWriter, r *http.Request, req *reques
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code, name, status, text := describeError(err)
 	s.m.errors.WithLabelValues(strconv.Itoa(status/100) + "xx").Inc()
-	if status >= 500 && code != codeTimeoutExceeded && code != codeQueryWasCancelled {
-		s.log.Warn("query failed", slog.Int("code", code), slog.String("error", text))
+	// Exceptions go back to the client; only failures of the server itself
+	// are worth a warning here.
+	level := slog.LevelDebug
+	if _, engine := chdb.IsEngineError(err); !engine && !isServerError(err) &&
+		!errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		level = slog.LevelWarn
 	}
+	s.log.Log(r.Context(), level, "query failed", slog.Int("code", code), slog.String("error", text))
 	h := w.Header()
 	h.Del("Content-Encoding")
 	h.Set("Content-Type", "text/plain; charset=UTF-8")

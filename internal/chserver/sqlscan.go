@@ -360,7 +360,7 @@ func stripDropSync(text string) string {
 	if !l.is(first, "DROP") && !l.is(first, "DETACH") {
 		return text
 	}
-	var last token
+	var last, prev token
 	for {
 		t := l.next()
 		if t.kind == tokEOF || t.kind == tokUnterminated {
@@ -373,7 +373,17 @@ func stripDropSync(text string) string {
 			}
 			break
 		}
-		last = t
+		prev, last = last, t
+	}
+	// SYNC right after the object kind, IF EXISTS or a dot is the object's
+	// name, not the modifier.
+	for _, w := range []string{"TABLE", "DATABASE", "VIEW", "DICTIONARY", "EXISTS", "TEMPORARY"} {
+		if l.is(prev, w) {
+			return text
+		}
+	}
+	if l.text(prev) == "." {
+		return text
 	}
 	if l.is(last, "SYNC") {
 		return text[:last.start] + text[last.end:]

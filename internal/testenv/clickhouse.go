@@ -15,6 +15,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -105,7 +106,11 @@ func startClickHouse() {
 	defer cancel()
 	db, err := chdb.Open(ctx, cfg)
 	if err != nil {
-		ch.err = fmt.Errorf("%w (library %s; run `make chdb` or set %s)", err, cfg.LibPath, LibEnv)
+		if errors.Is(err, chdb.ErrLibraryMissing) {
+			ch.err = fmt.Errorf("%w (or set %s)", err, LibEnv)
+		} else {
+			ch.err = fmt.Errorf("%w (library %s; `make chdb` fetches it, %s overrides the path)", err, cfg.LibPath, LibEnv)
+		}
 		return
 	}
 	scfg := chserver.DefaultConfig()

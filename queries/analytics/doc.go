@@ -1,0 +1,2 @@
+// Package analytics is work in progress.
+package analytics

@@ -340,3 +340,91 @@ func BenchmarkSelect1Parallel(b *testing.B) {
 		}
 	})
 }
+
+func TestStream(t *testing.T) {
+	db := engine(t)
+	ctx := context.Background()
+
+	st, err := db.Stream(ctx, "SELECT number FROM numbers(1000000)", "TSV", chdb.QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	chunks := 0
+	for {
+		b, err := st.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("chunk %d: %v", chunks, err)
+		}
+		got.Write(b)
+		chunks++
+	}
+	st.Close()
+	want, err := db.Query(ctx, "SELECT number FROM numbers(1000000)", "TSV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != string(want.Data) || chunks < 2 {
+		t.Fatalf("streamed %d bytes in %d chunks, buffered %d bytes", got.Len(), chunks, len(want.Data))
+	}
+
+	// An exception after some output arrives from Next.
+	st, err = db.Stream(ctx, "SELECT throwIf(number = 150000, 'boom') FROM numbers(200000) SETTINGS max_block_size = 10000", "TSV", chdb.QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, err = st.Next()
+		if err != nil {
+			break
+		}
+	}
+	st.Close()
+	if e, ok := chdb.IsEngineError(err); !ok || e.Code != 395 {
+		t.Fatalf("mid-stream exception: %v", err)
+	}
+
+	// Statements without output do not stream.
+	if _, err := db.Stream(ctx, "CREATE TABLE IF NOT EXISTS nostream (x UInt8) ENGINE = Memory", "TSV", chdb.QueryOptions{}); !errors.Is(err, chdb.ErrNotStreamable) {
+		t.Fatalf("DDL stream: %v, want ErrNotStreamable", err)
+	}
+	// Errors at start are engine errors.
+	if _, err := db.Stream(ctx, "SELEC 1", "TSV", chdb.QueryOptions{}); err == nil {
+		t.Fatal("syntax error accepted")
+	} else if e, ok := chdb.IsEngineError(err); !ok || e.Code != 62 {
+		t.Fatalf("syntax error: %v", err)
+	}
+
+	// Closing early cancels and frees the slot: more early closes than slots.
+	for i := 0; i < chdb.DefaultConfig().MaxConcurrent+2; i++ {
+		st, err := db.Stream(ctx, "SELECT number FROM numbers(100000000000)", "TSV", chdb.QueryOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Next(); err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+	}
+
+	// Cancelling the context kills a stream.
+	cctx, cancel := context.WithCancel(ctx)
+	st, err = db.Stream(cctx, "SELECT number FROM numbers(100000000000)", "TSV", chdb.QueryOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	for {
+		_, err = st.Next()
+		if err != nil {
+			break
+		}
+	}
+	st.Close()
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled stream ended with %v", err)
+	}
+}

@@ -161,24 +161,8 @@ var settingNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // QueryWith runs sql like Query, with options. An exception raised by the
 // engine is returned as an *Error.
 func (db *DB) QueryWith(ctx context.Context, sql, format string, o QueryOptions) (*Result, error) {
-	for name := range o.Settings {
-		if !settingNameRe.MatchString(name) {
-			return nil, fmt.Errorf("run query: invalid setting name %q", name)
-		}
-	}
-	db.mu.RLock()
-	if db.closed {
-		db.mu.RUnlock()
-		return nil, ErrClosed
-	}
-	db.running.Add(1)
-	db.mu.RUnlock()
-
-	select {
-	case db.sem <- struct{}{}:
-	case <-ctx.Done():
-		db.running.Done()
-		return nil, fmt.Errorf("run query: wait for a free slot: %w", ctx.Err())
+	if err := db.admit(ctx, o); err != nil {
+		return nil, err
 	}
 
 	type outcome struct {
@@ -187,12 +171,11 @@ func (db *DB) QueryWith(ctx context.Context, sql, format string, o QueryOptions)
 	}
 	done := make(chan outcome, 1)
 	deadline, hasDeadline := ctx.Deadline()
-	tag := fmt.Sprintf("%s%d", db.tagPrefix, db.seq.Add(1))
+	tag := db.newTag()
 	go func() {
 		// The engine call owns the slot until it returns, even if the caller
 		// has gone; a cancelled caller has it killed by its tag.
-		defer db.running.Done()
-		defer func() { <-db.sem }()
+		defer db.release()
 		res, err := db.run(ctx, sql, format, o, tag, deadline, hasDeadline)
 		done <- outcome{res, err}
 	}()
@@ -204,6 +187,38 @@ func (db *DB) QueryWith(ctx context.Context, sql, format string, o QueryOptions)
 		return nil, fmt.Errorf("run query: %w", ctx.Err())
 	}
 }
+
+// admit checks o and waits for a query slot; the caller must release it
+// with db.release.
+func (db *DB) admit(ctx context.Context, o QueryOptions) error {
+	for name := range o.Settings {
+		if !settingNameRe.MatchString(name) {
+			return fmt.Errorf("run query: invalid setting name %q", name)
+		}
+	}
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
+	db.running.Add(1)
+	db.mu.RUnlock()
+
+	select {
+	case db.sem <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		db.running.Done()
+		return fmt.Errorf("run query: wait for a free slot: %w", ctx.Err())
+	}
+}
+
+func (db *DB) release() {
+	<-db.sem
+	db.running.Done()
+}
+
+func (db *DB) newTag() string { return fmt.Sprintf("%s%d", db.tagPrefix, db.seq.Add(1)) }
 
 // kill asks the engine to cancel the query tagged tag (or, with tag "",
 // every query of this DB). It does not wait.
@@ -228,11 +243,40 @@ func (db *DB) kill(tag string) {
 }
 
 func (db *DB) run(ctx context.Context, sql, format string, o QueryOptions, tag string, deadline time.Time, hasDeadline bool) (*Result, error) {
-	c, err := connect([]string{"--path=" + db.cfg.DataDir})
+	c, err := db.prepare(ctx, o, tag, deadline, hasDeadline)
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	r, err := c.query(sql, format, o.Params)
 	if err != nil {
 		return nil, fmt.Errorf("run query: %w", err)
 	}
-	defer c.close()
+	if r.hasErr {
+		return nil, parseError(r.errText)
+	}
+	return &Result{
+		Data:         r.data,
+		RowsRead:     r.rowsRead,
+		BytesRead:    r.bytesRead,
+		RowsWritten:  r.rowsWritten,
+		BytesWritten: r.bytesWritten,
+		Elapsed:      r.elapsed,
+	}, nil
+}
+
+// prepare opens a connection of its own for one query and applies the
+// query's database, settings, tag, deadline and read-only mode to it.
+func (db *DB) prepare(ctx context.Context, o QueryOptions, tag string, deadline time.Time, hasDeadline bool) (c *conn, err error) {
+	c, err = connect([]string{"--path=" + db.cfg.DataDir})
+	if err != nil {
+		return nil, fmt.Errorf("run query: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			c.close()
+		}
+	}()
 
 	prep := func(stmt string) error {
 		r, err := c.query(stmt, "TSV", nil)
@@ -294,21 +338,7 @@ func (db *DB) run(ctx context.Context, sql, format string, o QueryOptions, tag s
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("run query: %w", err)
 	}
-	r, err := c.query(sql, format, o.Params)
-	if err != nil {
-		return nil, fmt.Errorf("run query: %w", err)
-	}
-	if r.hasErr {
-		return nil, parseError(r.errText)
-	}
-	return &Result{
-		Data:         r.data,
-		RowsRead:     r.rowsRead,
-		BytesRead:    r.bytesRead,
-		RowsWritten:  r.rowsWritten,
-		BytesWritten: r.bytesWritten,
-		Elapsed:      r.elapsed,
-	}, nil
+	return c, nil
 }
 
 func mapWith(m map[string]string, k, v string) map[string]string {

@@ -24,6 +24,8 @@ typedef double (*osm_elapsed_fn)(osm_result *);
 typedef uint64_t (*osm_u64_fn)(osm_result *);
 typedef const char *(*osm_error_fn)(osm_result *);
 typedef void (*osm_signals_fn)(int);
+typedef osm_result *(*osm_fetch_fn)(osm_conn, osm_result *);
+typedef void (*osm_cancel_fn)(osm_conn, osm_result *);
 
 static struct {
 	void *handle;
@@ -41,6 +43,10 @@ static struct {
 	osm_u64_fn bytes_written;
 	osm_error_fn error;
 	osm_signals_fn signals_enabled;
+	osm_query_n_fn stream_n;
+	osm_query_params_n_fn stream_params_n;
+	osm_fetch_fn stream_fetch;
+	osm_cancel_fn stream_cancel;
 } osm_lib;
 
 // osm_load binds the library at path. It returns NULL on success or a
@@ -69,6 +75,10 @@ static const char *osm_load(const char *path) {
 	OSM_SYM(bytes_written, "chdb_result_bytes_written", 0)
 	OSM_SYM(error, "chdb_result_error", 1)
 	OSM_SYM(signals_enabled, "chdb_set_signal_handlers_enabled", 0)
+	OSM_SYM(stream_n, "chdb_stream_query_n", 0)
+	OSM_SYM(stream_params_n, "chdb_stream_query_with_params_n", 0)
+	OSM_SYM(stream_fetch, "chdb_stream_fetch_result", 0)
+	OSM_SYM(stream_cancel, "chdb_stream_cancel_query", 0)
 #undef OSM_SYM
 	osm_lib.handle = h;
 	return NULL;
@@ -95,6 +105,23 @@ static osm_result *osm_query_params(osm_conn *c, const char *q, size_t ql, const
 	const char *const *names, const size_t *name_lens, const char *const *values, const size_t *value_lens, size_t n) {
 	return osm_lib.query_params_n(*c, q, ql, f, fl, names, name_lens, values, value_lens, n);
 }
+
+static int osm_has_stream(void) {
+	return osm_lib.stream_n != NULL && osm_lib.stream_params_n != NULL &&
+		osm_lib.stream_fetch != NULL && osm_lib.stream_cancel != NULL;
+}
+
+static osm_result *osm_stream(osm_conn *c, const char *q, size_t ql, const char *f, size_t fl) {
+	return osm_lib.stream_n(*c, q, ql, f, fl);
+}
+
+static osm_result *osm_stream_params(osm_conn *c, const char *q, size_t ql, const char *f, size_t fl,
+	const char *const *names, const size_t *name_lens, const char *const *values, const size_t *value_lens, size_t n) {
+	return osm_lib.stream_params_n(*c, q, ql, f, fl, names, name_lens, values, value_lens, n);
+}
+
+static osm_result *osm_stream_fetch(osm_conn *c, osm_result *r) { return osm_lib.stream_fetch(*c, r); }
+static void osm_stream_cancel(osm_conn *c, osm_result *r) { osm_lib.stream_cancel(*c, r); }
 
 static void osm_destroy(osm_result *r) { osm_lib.destroy(r); }
 static char *osm_buffer(osm_result *r) { return osm_lib.buffer(r); }
@@ -201,51 +228,83 @@ type rawResult struct {
 	hasErr       bool
 }
 
+// cParams holds query parameters in C memory for one call.
+type cParams struct {
+	n                   int
+	names, values       **C.char
+	nameLens, valueLens *C.size_t
+}
+
+func newCParams(params map[string]string) *cParams {
+	n := len(params)
+	if n == 0 {
+		return &cParams{}
+	}
+	ptrSize := C.size_t(unsafe.Sizeof(uintptr(0)))
+	sizeSize := C.size_t(unsafe.Sizeof(C.size_t(0)))
+	p := &cParams{
+		n:         n,
+		names:     (**C.char)(C.malloc(C.size_t(n) * ptrSize)),
+		values:    (**C.char)(C.malloc(C.size_t(n) * ptrSize)),
+		nameLens:  (*C.size_t)(C.malloc(C.size_t(n) * sizeSize)),
+		valueLens: (*C.size_t)(C.malloc(C.size_t(n) * sizeSize)),
+	}
+	ns, vs := unsafe.Slice(p.names, n), unsafe.Slice(p.values, n)
+	nls, vls := unsafe.Slice(p.nameLens, n), unsafe.Slice(p.valueLens, n)
+	i := 0
+	for k, v := range params {
+		ns[i] = (*C.char)(C.CBytes(append([]byte(k), 0)))
+		vs[i] = (*C.char)(C.CBytes(append([]byte(v), 0)))
+		nls[i], vls[i] = C.size_t(len(k)), C.size_t(len(v))
+		i++
+	}
+	return p
+}
+
+func (p *cParams) free() {
+	if p.n == 0 {
+		return
+	}
+	ns, vs := unsafe.Slice(p.names, p.n), unsafe.Slice(p.values, p.n)
+	for i := range p.n {
+		C.free(unsafe.Pointer(ns[i]))
+		C.free(unsafe.Pointer(vs[i]))
+	}
+	C.free(unsafe.Pointer(p.names))
+	C.free(unsafe.Pointer(p.values))
+	C.free(unsafe.Pointer(p.nameLens))
+	C.free(unsafe.Pointer(p.valueLens))
+}
+
 // query runs one statement on c. params, when not empty, are bound by the
 // engine to {name:Type} placeholders.
 func (c *conn) query(sql, format string, params map[string]string) (rawResult, error) {
+	if len(params) > 0 && C.osm_has_params() == 0 {
+		return rawResult{}, errors.New("this chDB library does not support query parameters")
+	}
 	q := C.CBytes(append([]byte(sql), 0))
 	defer C.free(q)
 	f := C.CString(format)
 	defer C.free(unsafe.Pointer(f))
+	p := newCParams(params)
+	defer p.free()
 
 	var r *C.osm_result
-	if len(params) == 0 {
+	if p.n == 0 {
 		r = C.osm_query(c.p, (*C.char)(q), C.size_t(len(sql)), f, C.size_t(len(format)))
 	} else {
-		if C.osm_has_params() == 0 {
-			return rawResult{}, errors.New("this chDB library does not support query parameters")
-		}
-		n := len(params)
-		ptrSize := C.size_t(unsafe.Sizeof(uintptr(0)))
-		names := (**C.char)(C.malloc(C.size_t(n) * ptrSize))
-		values := (**C.char)(C.malloc(C.size_t(n) * ptrSize))
-		nameLens := (*C.size_t)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(C.size_t(0)))))
-		valueLens := (*C.size_t)(C.malloc(C.size_t(n) * C.size_t(unsafe.Sizeof(C.size_t(0)))))
-		ns, vs := unsafe.Slice(names, n), unsafe.Slice(values, n)
-		nls, vls := unsafe.Slice(nameLens, n), unsafe.Slice(valueLens, n)
-		i := 0
-		for k, v := range params {
-			ns[i] = (*C.char)(C.CBytes(append([]byte(k), 0)))
-			vs[i] = (*C.char)(C.CBytes(append([]byte(v), 0)))
-			nls[i], vls[i] = C.size_t(len(k)), C.size_t(len(v))
-			i++
-		}
 		r = C.osm_query_params(c.p, (*C.char)(q), C.size_t(len(sql)), f, C.size_t(len(format)),
-			names, nameLens, values, valueLens, C.size_t(n))
-		for i := range n {
-			C.free(unsafe.Pointer(ns[i]))
-			C.free(unsafe.Pointer(vs[i]))
-		}
-		C.free(unsafe.Pointer(names))
-		C.free(unsafe.Pointer(values))
-		C.free(unsafe.Pointer(nameLens))
-		C.free(unsafe.Pointer(valueLens))
+			p.names, p.nameLens, p.values, p.valueLens, C.size_t(p.n))
 	}
 	if r == nil {
 		return rawResult{}, errors.New("chdb_query returned no result")
 	}
 	defer C.osm_destroy(r)
+	return readResult(r), nil
+}
+
+// readResult copies a result's data and statistics into Go memory.
+func readResult(r *C.osm_result) rawResult {
 	out := rawResult{
 		rowsRead:     uint64(C.osm_rows_read(r)),
 		bytesRead:    uint64(C.osm_bytes_read(r)),
@@ -256,11 +315,69 @@ func (c *conn) query(sql, format string, params map[string]string) (rawResult, e
 	if e := C.osm_error(r); e != nil {
 		out.hasErr = true
 		out.errText = C.GoString(e)
-		return out, nil
+		return out
 	}
 	if n := C.osm_length(r); n > 0 {
 		out.data = make([]byte, int(n))
 		copy(out.data, unsafe.Slice((*byte)(unsafe.Pointer(C.osm_buffer(r))), int(n)))
 	}
-	return out, nil
+	return out
+}
+
+// cstream is a streaming query on a connection.
+type cstream struct {
+	c *conn
+	r *C.osm_result
+}
+
+func streamSupported() bool { return C.osm_has_stream() != 0 }
+
+// stream starts a streaming query. An engine error at start is returned in
+// rawResult with a nil stream.
+func (c *conn) stream(sql, format string, params map[string]string) (*cstream, rawResult, error) {
+	if !streamSupported() {
+		return nil, rawResult{}, errors.New("this chDB library does not support streaming queries")
+	}
+	q := C.CBytes(append([]byte(sql), 0))
+	defer C.free(q)
+	f := C.CString(format)
+	defer C.free(unsafe.Pointer(f))
+	p := newCParams(params)
+	defer p.free()
+
+	var r *C.osm_result
+	if p.n == 0 {
+		r = C.osm_stream(c.p, (*C.char)(q), C.size_t(len(sql)), f, C.size_t(len(format)))
+	} else {
+		r = C.osm_stream_params(c.p, (*C.char)(q), C.size_t(len(sql)), f, C.size_t(len(format)),
+			p.names, p.nameLens, p.values, p.valueLens, C.size_t(p.n))
+	}
+	if r == nil {
+		return nil, rawResult{}, errors.New("chdb_stream_query returned no result")
+	}
+	if e := C.osm_error(r); e != nil {
+		res := rawResult{hasErr: true, errText: C.GoString(e)}
+		C.osm_destroy(r)
+		return nil, res, nil
+	}
+	return &cstream{c: c, r: r}, rawResult{}, nil
+}
+
+// fetch returns the next chunk; a chunk without data and error is the end.
+func (s *cstream) fetch() (rawResult, error) {
+	r := C.osm_stream_fetch(s.c.p, s.r)
+	if r == nil {
+		return rawResult{}, errors.New("chdb_stream_fetch_result returned no result")
+	}
+	defer C.osm_destroy(r)
+	return readResult(r), nil
+}
+
+func (s *cstream) cancel() { C.osm_stream_cancel(s.c.p, s.r) }
+
+func (s *cstream) destroy() {
+	if s.r != nil {
+		C.osm_destroy(s.r)
+		s.r = nil
+	}
 }

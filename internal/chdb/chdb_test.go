@@ -172,6 +172,15 @@ func TestQueryOptionsApplyToOneQueryOnly(t *testing.T) {
 	if _, err := db.QueryWith(ctx, "SELECT 1", "TSV", chdb.QueryOptions{Settings: map[string]string{"bad name": "1"}}); err == nil {
 		t.Error("invalid setting name accepted")
 	}
+	// Regression: a setting the engine rejects is an engine error (this
+	// once crashed the process while cleaning up the connection).
+	_, err = db.QueryWith(ctx, "SELECT 1", "TSV", chdb.QueryOptions{Settings: map[string]string{"no_such_setting": "1"}})
+	if e, ok := chdb.IsEngineError(err); !ok || e.Name != "UNKNOWN_SETTING" {
+		t.Errorf("unknown setting: %v", err)
+	}
+	if _, err := db.QueryWith(ctx, "SELECT 1", "TSV", chdb.QueryOptions{Database: "no_such_db"}); err == nil {
+		t.Error("unknown database accepted")
+	}
 }
 
 func TestReadOnly(t *testing.T) {

@@ -267,13 +267,14 @@ func (db *DB) run(ctx context.Context, sql, format string, o QueryOptions, tag s
 
 // prepare opens a connection of its own for one query and applies the
 // query's database, settings, tag, deadline and read-only mode to it.
-func (db *DB) prepare(ctx context.Context, o QueryOptions, tag string, deadline time.Time, hasDeadline bool) (c *conn, err error) {
-	c, err = connect([]string{"--path=" + db.cfg.DataDir})
+func (db *DB) prepare(ctx context.Context, o QueryOptions, tag string, deadline time.Time, hasDeadline bool) (*conn, error) {
+	c, err := connect([]string{"--path=" + db.cfg.DataDir})
 	if err != nil {
 		return nil, fmt.Errorf("run query: %w", err)
 	}
+	ok := false
 	defer func() {
-		if err != nil {
+		if !ok {
 			c.close()
 		}
 	}()
@@ -338,6 +339,7 @@ func (db *DB) prepare(ctx context.Context, o QueryOptions, tag string, deadline 
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("run query: %w", err)
 	}
+	ok = true
 	return c, nil
 }
 

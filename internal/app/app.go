@@ -268,6 +268,9 @@ func (a *App) Wait(ctx context.Context) error {
 // Kill cancels the processors without letting them flush, as a crash
 // would; Close must still be called.
 func (a *App) Kill() {
+	if a.rt != nil {
+		a.rt.Abort()
+	}
 	if a.cancel != nil {
 		a.cancel()
 	}

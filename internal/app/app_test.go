@@ -56,7 +56,7 @@ func (e env) start(t *testing.T, roles ...string) *app.App {
 	}
 	logger := slog.New(slog.DiscardHandler)
 	if testing.Verbose() {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: testLogLevel}))
 	}
 	a, err := app.Start(context.Background(), cfg, logger)
 	if err != nil {
@@ -333,3 +333,10 @@ func TestDeadLetterKeepsPartitionFlowing(t *testing.T) {
 		}
 	}
 }
+
+var testLogLevel = func() slog.Level {
+	if os.Getenv("OMNI_TEST_LOG") == "info" {
+		return slog.LevelInfo
+	}
+	return slog.LevelWarn
+}()

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/omnistream/omnistream/ingest/api"
+	"github.com/omnistream/omnistream/queries/customers"
 	"github.com/omnistream/omnistream/queries/reports"
 )
 
@@ -32,6 +33,7 @@ func (a *App) routes() (http.Handler, error) {
 	}
 	if a.cfg.Has(RoleServe) {
 		reports.New(a.DB, a.logger).Register(mux, auth)
+		customers.New(a.DB, a.logger).Register(mux, auth)
 	}
 	a.adminRoutes(mux)
 	return mux, nil

@@ -316,7 +316,15 @@ func emitProfile(e *event.Event, offset int64, out *runtime.Output) {
 	case event.ContactUnsubscribed:
 		subscribed = 0
 	case event.ContactDeleted:
-		deleted = 1
+		deleted, name = 1, ""
+		// Erase the personal data of the contact's earlier profile rows and
+		// attributes; the tombstone row written below hides the contact.
+		v := fmt.Sprint(profileVersion(e, offset))
+		params := map[string]string{"team": e.TeamID, "ct": e.Channel.Type, "ch": e.Channel.ID, "c": e.Contact.ChannelUserID, "v": v}
+		for _, table := range []string{ContactUpdatesTable.Name, ContactAttributesTable.Name} {
+			out.Exec(runtime.Statement{Params: params, Query: "DELETE FROM " + table +
+				" WHERE team_id = {team:String} AND channel_type = {ct:String} AND channel_id = {ch:String} AND contact_id = {c:String} AND version < {v:UInt64}"})
+		}
 	case event.IdentityBind:
 		phone, email, member = f.Phone, strings.ToLower(strings.TrimSpace(f.Email)), f.MemberID
 	case event.AttributeSet:

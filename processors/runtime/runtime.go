@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -103,9 +104,35 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Querier reads batch intents back from ClickHouse.
+// Querier reads batch intents back from ClickHouse and runs statements.
 type Querier interface {
 	Query(ctx context.Context, query string, args ...any) (driver.Rows, error)
+	Exec(ctx context.Context, query string, args ...any) error
+}
+
+// exec runs a statement, retrying with backoff until it succeeds or ctx ends.
+func (r *Runtime) exec(ctx context.Context, st Statement) error {
+	p := clickhouse.Parameters{}
+	for k, v := range st.Params {
+		p[k] = v
+	}
+	backoff := 100 * time.Millisecond
+	for {
+		err := r.db.Exec(clickhouse.Context(ctx, clickhouse.WithParameters(p)), st.Query)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("run statement: %w", err)
+		}
+		r.logger.Warn("statement failed, retrying", "err", err, "backoff", backoff)
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("run statement: %w", err)
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
 }
 
 // Runtime is a member of the processors' consumer group.
@@ -122,7 +149,12 @@ type Runtime struct {
 
 	mu      sync.Mutex
 	workers map[int32]*worker
-	runCtx  context.Context
+
+	// workCtx bounds the partition workers' writes. It outlives Run's
+	// context so a graceful stop finishes the batch in flight; Abort (or
+	// the end of Run) cancels it.
+	workCtx    context.Context
+	workCancel context.CancelFunc
 }
 
 // New creates a runtime. Run starts it.
@@ -137,6 +169,7 @@ func New(cfg Config, db Querier, writer *chsink.Writer, factory Factory, logger 
 		metrics = NewMetrics()
 	}
 	r := &Runtime{cfg: cfg, db: db, writer: writer, factory: factory, logger: logger, metrics: metrics, workers: map[int32]*worker{}}
+	r.workCtx, r.workCancel = context.WithCancel(context.Background())
 	opts := append([]kgo.Opt{
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ConsumerGroup(cfg.Group),
@@ -150,6 +183,8 @@ func New(cfg Config, db Querier, writer *chsink.Writer, factory Factory, logger 
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerBatchCompression(kgo.Lz4Compression()),
+		// State records go to the partition of the events they belong to.
+		kgo.RecordPartitioner(kgo.ManualPartitioner()),
 		kgo.ProducerLinger(0),
 		kgo.SessionTimeout(10 * time.Second),
 		kgo.RebalanceTimeout(60 * time.Second),
@@ -166,9 +201,7 @@ func New(cfg Config, db Querier, writer *chsink.Writer, factory Factory, logger 
 // Run consumes until ctx ends, then drains every partition (flushing and
 // committing what it had) and leaves the group.
 func (r *Runtime) Run(ctx context.Context) error {
-	r.mu.Lock()
-	r.runCtx = ctx
-	r.mu.Unlock()
+	defer r.workCancel()
 	defer r.cl.Close()
 	for {
 		fetches := r.cl.PollRecords(ctx, 5000)
@@ -203,6 +236,10 @@ func (r *Runtime) Run(ctx context.Context) error {
 	return nil
 }
 
+// Abort stops the workers at once, without finishing the batches in
+// flight, as a crash would. Run still returns only after they stopped.
+func (r *Runtime) Abort() { r.workCancel() }
+
 func (r *Runtime) assigned(_ context.Context, _ *kgo.Client, m map[string][]int32) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -213,7 +250,7 @@ func (r *Runtime) assigned(_ context.Context, _ *kgo.Client, m map[string][]int3
 		w := newWorker(r, p)
 		r.workers[p] = w
 		r.metrics.assigned.Inc()
-		go w.run(r.runCtx)
+		go w.run(r.workCtx)
 		r.logger.Info("partition assigned", "partition", p)
 	}
 }

@@ -17,9 +17,18 @@ import (
 // Output collects what a task makes of records: table rows and records to
 // produce. One Output belongs to one batch.
 type Output struct {
-	batches map[*chsink.Table]*chsink.Batch
-	order   []*chsink.Table
-	records []*kgo.Record
+	batches    map[*chsink.Table]*chsink.Batch
+	order      []*chsink.Table
+	records    []*kgo.Record
+	statements []Statement
+}
+
+// Statement is an idempotent ClickHouse statement run after the batch's
+// rows are inserted (for example erasing a deleted contact's personal data
+// from older rows). Params are bound server-side.
+type Statement struct {
+	Query  string
+	Params map[string]string
 }
 
 func newOutput() *Output { return &Output{batches: map[*chsink.Table]*chsink.Batch{}} }
@@ -35,7 +44,12 @@ func (o *Output) Batch(t *chsink.Table) *chsink.Batch {
 	return b
 }
 
-// Produce queues a record to write to Kafka with the batch.
+// Exec queues a statement to run after the batch's inserts. It must be
+// idempotent: a batch replayed after a crash runs it again.
+func (o *Output) Exec(st Statement) { o.statements = append(o.statements, st) }
+
+// Produce queues a record to write to Kafka with the batch. Records are
+// written to the partition they name (Record.Partition).
 func (o *Output) Produce(r *kgo.Record) { o.records = append(o.records, r) }
 
 type span struct{ first, last int64 }
@@ -187,9 +201,10 @@ func (w *worker) process(rec *kgo.Record) (err error) {
 
 func (w *worker) deadLetter(rec *kgo.Record, reason string) *kgo.Record {
 	return &kgo.Record{
-		Topic: w.r.cfg.Topics.DLQ,
-		Key:   []byte(rec.Topic + "/" + strconv.Itoa(int(rec.Partition)) + "/" + strconv.FormatInt(rec.Offset, 10)),
-		Value: rec.Value,
+		Topic:     w.r.cfg.Topics.DLQ,
+		Partition: 0,
+		Key:       []byte(rec.Topic + "/" + strconv.Itoa(int(rec.Partition)) + "/" + strconv.FormatInt(rec.Offset, 10)),
+		Value:     rec.Value,
 		Headers: []kgo.RecordHeader{
 			{Key: "reason", Value: []byte(reason)},
 			{Key: "source_topic", Value: []byte(rec.Topic)},
@@ -229,6 +244,12 @@ func (w *worker) flush(ctx context.Context) error {
 			return fmt.Errorf("flush partition %d offsets %d-%d: %w", w.p, first, last, err)
 		}
 	}
+	for _, st := range w.out.statements {
+		if err := w.r.exec(ctx, st); err != nil {
+			return fmt.Errorf("flush partition %d offsets %d-%d: %w", w.p, first, last, err)
+		}
+	}
+	w.out.statements = w.out.statements[:0]
 	if h := w.r.cfg.Hooks.AfterInsert; h != nil {
 		h(w.p, first, last)
 	}

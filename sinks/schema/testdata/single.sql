@@ -174,10 +174,10 @@ SELECT team_id, channel_type, channel_id, contact_id,
        argMaxIf(u_member_id, u_version, u_member_id != '') AS member_id,
        min(u_ts) AS created_at,
        argMaxIf(u_created_source, u_version, u_created_source != '') AS created_source,
-       if(countIf(u_subscribed >= 0) = 0, 1, argMaxIf(u_subscribed, u_version, u_subscribed >= 0)) AS subscribed,
+       toInt8(if(countIf(u_subscribed >= 0) = 0, 1, argMaxIf(u_subscribed, u_version, u_subscribed >= 0))) AS subscribed,
        maxIf(u_ts, u_subscribed = 1) AS subscribed_at,
        maxIf(u_ts, u_subscribed = 0) AS unsubscribed_at,
-       if(countIf(u_over_quota >= 0) = 0, 0, argMaxIf(u_over_quota, u_version, u_over_quota >= 0)) AS over_quota,
+       toInt8(if(countIf(u_over_quota >= 0) = 0, 0, argMaxIf(u_over_quota, u_version, u_over_quota >= 0))) AS over_quota,
        max(u_ts) AS updated_at
 FROM
 (

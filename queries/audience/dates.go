@@ -24,9 +24,15 @@ func (d day) add(n int) day {
 }
 
 // start is the first instant of the day in loc. Where midnight does not
-// exist (a DST gap at 00:00), it is the first instant after the gap.
+// exist (a DST change at 00:00, as in Santiago or Havana), it is the first
+// instant after the gap; time.Date would answer 23:00 the day before.
 func (d day) start(loc *time.Location) time.Time {
-	return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, loc)
+	t := time.Date(d.y, d.m, d.d, 0, 0, 0, 0, loc)
+	if t.Hour() == 0 && t.Minute() == 0 {
+		return t
+	}
+	_, before := t.Add(-12 * time.Hour).Zone()
+	return time.Date(d.y, d.m, d.d, 0, 0, 0, 0, time.FixedZone("", before)).In(loc)
 }
 
 func (d day) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.y, d.m, d.d) }

@@ -209,6 +209,13 @@ func TestDSTDayLengths(t *testing.T) {
 	if got := tr.to.Sub(tr.from); got != 71*time.Hour+time.Second {
 		t.Errorf("within 3 days across spring forward spans %v, want 71h0m1s", got)
 	}
+	// In Santiago the clocks jump from 00:00 to 01:00: that day starts at 01:00.
+	scl := mustZone(t, "America/Santiago")
+	spring := newClock(time.Date(2023, 9, 3, 12, 0, 0, 0, scl), scl)
+	tr, _ = spring.instants(Condition{Op: OpToday})
+	if want := time.Date(2023, 9, 3, 4, 0, 0, 0, time.UTC); !tr.from.Equal(want) || tr.to.Sub(tr.from) != 23*time.Hour {
+		t.Errorf("2023-09-03 in Santiago is %v – %v, want from %v for 23h", tr.from, tr.to, want)
+	}
 	fall := newClock(time.Date(2023, 11, 4, 18, 0, 0, 0, ny), ny)
 	tr, _ = fall.instants(Condition{Op: OpDaysAhead, N: 1})
 	if got := tr.to.Sub(tr.from); got != 25*time.Hour {

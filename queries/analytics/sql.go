@@ -209,17 +209,6 @@ func (f filter) where(st *stmt, c columns) string {
 	return b.String()
 }
 
-// namesJoin is a LEFT JOIN of the current contact names onto records
-// aliased r with channel_type, channel_id and contact_id; pick names the
-// records whose names are wanted (a subquery over the same records), so
-// only those profiles are read.
-func namesJoin(alias, pick string) string {
-	return ` LEFT JOIN (
-    SELECT channel_type, channel_id, contact_id, name FROM contacts_current
-    WHERE team_id = {team:String} AND (channel_type, channel_id, contact_id) IN (` + pick + `)
-) AS ` + alias + ` ON ` + alias + `.channel_type = r.channel_type AND ` + alias + `.channel_id = r.channel_id AND ` + alias + `.contact_id = r.contact_id`
-}
-
 // trimDecimal removes the trailing zeros of a decimal's text.
 func trimDecimal(s string) string {
 	if strings.Contains(s, ".") {

@@ -126,16 +126,16 @@ var contactKinds = []contactKind{{
 	// the user is the staff user who sent it.
 	name: "connected",
 	records: `
-    SELECT f.first_ts AS ts, f.event_id AS event_id, f.channel_type AS channel_type, f.channel_id AS channel_id,
+    SELECT f.first_ts AS ts, f.first_event AS event_id, f.channel_type AS channel_type, f.channel_id AS channel_id,
            f.contact_id AS contact_id,
            multiIf(f.src != '', f.src, ifNull(s.source_kind, '') != '', ifNull(s.source_kind, ''), 'outbound') AS source,
-           if(f.actor != '', f.actor, ifNull(s.actor, '')) AS actor` + noMerge + `
+           if(f.first_actor != '', f.first_actor, ifNull(s.actor, '')) AS actor` + noMerge + `
     FROM (
         SELECT channel_type, channel_id, contact_id, min(ts) AS first_ts,
-               argMin(event_id, (ts, event_id)) AS event_id,
+               argMin(event_id, (ts, event_id)) AS first_event,
                argMin(if(type = 'message.inbound' AND source_kind = '', 'inbound', toString(source_kind)), (ts, event_id)) AS src,
-               argMin(actor, (ts, event_id)) AS actor,
-               argMin(message_id, (ts, event_id)) AS message_id
+               argMin(actor, (ts, event_id)) AS first_actor,
+               argMin(message_id, (ts, event_id)) AS first_message
         FROM events
         WHERE team_id = {team:String} AND ` + connectionTypes + ` AND contact_id != ''
         GROUP BY channel_type, channel_id, contact_id
@@ -151,7 +151,7 @@ var contactKinds = []contactKind{{
               WHERE team_id = {team:String} AND type IN ('message.delivered', 'message.read', 'message.opened') AND ` + inPeriod + `)
         GROUP BY channel_type, channel_id, contact_id, message_id
     ) AS s ON f.channel_type = s.channel_type AND f.channel_id = s.channel_id AND f.contact_id = s.contact_id
-          AND f.message_id = s.message_id`,
+          AND f.first_message = s.message_id`,
 	pick: `SELECT channel_type, channel_id, contact_id FROM events
         WHERE team_id = {team:String} AND ` + connectionTypes + ` AND ` + inPeriod,
 }, {

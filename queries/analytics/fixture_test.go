@@ -306,3 +306,5 @@ func equal[T any](t *testing.T, what string, got, want T) {
 		t.Errorf("%s: got %+v, want %+v", what, got, want)
 	}
 }
+
+func timeSeconds(n int) time.Duration { return time.Duration(n) * time.Second }

@@ -63,34 +63,36 @@ func responseEncoding(accept string) string {
 	return ""
 }
 
-// encodeBody compresses data with encoding (one of responseEncoding's).
-func encodeBody(w io.Writer, encoding string, level int, data []byte) error {
-	var enc io.WriteCloser
-	var err error
+// newEncoder returns a writer compressing into w with encoding (one of
+// responseEncoding's); level 0 picks a fast default.
+func newEncoder(w io.Writer, encoding string, level int) (io.WriteCloser, error) {
 	switch encoding {
 	case "gzip":
 		if level <= 0 || level > 9 {
 			level = 3
 		}
-		enc, err = gzip.NewWriterLevel(w, level)
+		return gzip.NewWriterLevel(w, level)
 	case "deflate":
 		if level <= 0 || level > 9 {
 			level = 3
 		}
-		enc, err = zlib.NewWriterLevel(w, level)
+		return zlib.NewWriterLevel(w, level)
 	case "br":
 		if level <= 0 || level > 11 {
 			level = 3
 		}
-		enc = brotli.NewWriterLevel(w, level)
+		return brotli.NewWriterLevel(w, level), nil
 	case "zstd":
-		enc, err = zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
+		return zstd.NewWriter(w, zstd.WithEncoderConcurrency(1))
 	case "lz4":
-		enc = lz4.NewWriter(w)
-	default:
-		_, err = w.Write(data)
-		return err
+		return lz4.NewWriter(w), nil
 	}
+	return nil, fmt.Errorf("unknown response encoding %q", encoding)
+}
+
+// encodeBody compresses data with encoding into w.
+func encodeBody(w io.Writer, encoding string, level int, data []byte) error {
+	enc, err := newEncoder(w, encoding, level)
 	if err != nil {
 		return err
 	}

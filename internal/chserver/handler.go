@@ -3,6 +3,7 @@ package chserver
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	chcompress "github.com/ClickHouse/ch-go/compress"
 
 	"github.com/omnistream/omnistream/internal/chdb"
 )
@@ -74,16 +77,26 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-ClickHouse-Timezone", s.timezone())
 	h.Set("X-ClickHouse-Server-Display-Name", "omnistream-chdb")
 
+	ctx := r.Context()
+	if s.cfg.QueryTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.QueryTimeout)
+		defer cancel()
+	}
 	kind := "query"
-	res, req, err := s.execute(w, r, q, &kind)
+	out, err := s.execute(ctx, w, r, q, &kind)
 	s.m.requests.WithLabelValues(kind).Inc()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.m.queryLatency.Observe(res.Elapsed.Seconds())
-	s.m.rowsWritten.Add(float64(res.RowsWritten))
-	s.writeResult(w, r, req, res, time.Since(start))
+	if out.stream != nil {
+		s.writeStream(w, r, out.req, out.stream, start)
+		return
+	}
+	s.m.queryLatency.Observe(out.res.Elapsed.Seconds())
+	s.m.rowsWritten.Add(float64(out.res.RowsWritten))
+	s.writeResult(w, r, out.req, out.res, time.Since(start))
 }
 
 func (s *Server) timezone() string {
@@ -92,23 +105,31 @@ func (s *Server) timezone() string {
 	return s.tz
 }
 
-// execute authenticates, assembles the statement and runs it.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, q url.Values, kind *string) (*chdb.Result, *request, error) {
+// outcome is what execute produced: a whole result, or a stream of one.
+type outcome struct {
+	req    *request
+	res    *chdb.Result
+	stream *chdb.Stream
+}
+
+// execute authenticates, assembles the statement and runs it. Queries that
+// return rows are streamed unless the client asked for wait_end_of_query.
+func (s *Server) execute(ctx context.Context, w http.ResponseWriter, r *http.Request, q url.Values, kind *string) (outcome, error) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodHead {
-		return nil, nil, errorf(codeUnsupportedMethod, "HTTP method %s is not supported", r.Method)
+		return outcome{}, errorf(codeUnsupportedMethod, "HTTP method %s is not supported", r.Method)
 	}
 	user, err := s.authenticate(r, q)
 	if err != nil {
-		return nil, nil, err
+		return outcome{}, err
 	}
 	req, err := s.parseRequest(r, q, user)
 	if err != nil {
-		return nil, nil, err
+		return outcome{}, err
 	}
 
 	body, cleanup, err := s.requestBody(w, r, q)
 	if err != nil {
-		return nil, nil, err
+		return outcome{}, err
 	}
 	defer cleanup()
 
@@ -118,24 +139,27 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, q url.Values, k
 		*kind = "insert"
 	}
 	if err != nil {
-		return nil, nil, err
+		return outcome{}, err
 	}
 
-	ctx := r.Context()
-	if s.cfg.QueryTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.cfg.QueryTimeout)
-		defer cancel()
-	}
 	if f := outputFormat(sql); f != "" {
 		req.format = f
 	}
 	sql = stripDropSync(sql)
+	if spooled == "" && returnsRows(sql) && joinerFor(req.format) != nil && q.Get("wait_end_of_query") != "1" {
+		st, err := s.eng.Stream(ctx, sql, req.format, req.opts)
+		if err == nil {
+			return outcome{req: req, stream: st}, nil
+		}
+		if !errors.Is(err, chdb.ErrNotStreamable) {
+			return outcome{}, err
+		}
+	}
 	res, err := s.eng.QueryWith(ctx, sql, req.format, req.opts)
 	if err != nil {
-		return nil, req, err
+		return outcome{}, err
 	}
-	return res, req, nil
+	return outcome{req: req, res: res}, nil
 }
 
 func (s *Server) authenticate(r *http.Request, q url.Values) (User, error) {
@@ -440,6 +464,156 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Method != http.MethodHead {
 		io.WriteString(w, text)
 	}
+}
+
+// streamThreshold is how much output is buffered before a response is
+// streamed: smaller results go out whole, with Content-Length and final
+// statistics, as with wait_end_of_query.
+const streamThreshold = 1 << 20
+
+// writeStream sends a streamed query's output as the engine produces it. An
+// exception after the headers went out is written in-band, framed the way
+// ClickHouse frames it (and clickhouse-go looks for it), after the
+// X-ClickHouse-Exception-Tag announced in the headers.
+func (s *Server) writeStream(w http.ResponseWriter, r *http.Request, req *request, st *chdb.Stream, start time.Time) {
+	defer st.Close()
+	join := joinerFor(req.format)
+	next := func() ([]byte, error) {
+		chunk, err := st.Next()
+		if err == io.EOF {
+			return join.finish(), io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		return join.add(chunk)
+	}
+	var buf []byte
+	var err error
+	for len(buf) < streamThreshold && err == nil {
+		var chunk []byte
+		chunk, err = next()
+		buf = append(buf, chunk...)
+	}
+	if err == io.EOF {
+		s.writeResult(w, r, req, &chdb.Result{Data: buf, RowsRead: st.RowsRead()}, time.Since(start))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+
+	q := req.query
+	h := w.Header()
+	tag := newExceptionTag()
+	h.Set("X-ClickHouse-Format", req.format)
+	h.Set("Content-Type", contentType(req.format))
+	h.Set("X-ClickHouse-Exception-Tag", tag)
+	h.Set("X-ClickHouse-Summary", `{"read_rows":"0","read_bytes":"0","written_rows":"0","written_bytes":"0","total_rows_to_read":"0","result_rows":"0","result_bytes":"0","elapsed_ns":"0"}`)
+
+	var method chcompress.Method
+	blocks := q.Get("compress") == "1"
+	if blocks {
+		if method, err = blockMethod(q.Get("network_compression_method")); err != nil {
+			s.writeError(w, r, errorf(codeBadArguments, "%v", err))
+			return
+		}
+	}
+	level, _ := strconv.Atoi(q.Get("network_zstd_compression_level"))
+	var out io.Writer = w
+	var enc io.WriteCloser
+	if !blocks && q.Get("enable_http_compression") == "1" {
+		if name := responseEncoding(r.Header.Get("Accept-Encoding")); name != "" {
+			zl, _ := strconv.Atoi(q.Get("http_zlib_compression_level"))
+			if enc, err = newEncoder(w, name, zl); err != nil {
+				s.writeError(w, r, fmt.Errorf("compress response: %w", err))
+				return
+			}
+			h.Set("Content-Encoding", name)
+			out = enc
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return
+	}
+	rc := http.NewResponseController(w)
+	native := strings.EqualFold(req.format, "Native") && req.protoRev > 0
+	send := func(data []byte) error {
+		if native {
+			framed, err := reframeNative(data, req.protoRev)
+			if err != nil {
+				return errorf(codeNotImplemented, "encode Native output for client_protocol_version %d: %v", req.protoRev, err)
+			}
+			data = framed
+		}
+		s.m.bytesOut.Add(float64(len(data)))
+		if blocks {
+			c, err := blockCompress(data, method, level)
+			if err != nil {
+				return fmt.Errorf("compress response: %w", err)
+			}
+			data = c
+		}
+		if _, err := out.Write(data); err != nil {
+			return errClientGone{err}
+		}
+		rc.Flush()
+		return nil
+	}
+	for {
+		if len(buf) > 0 {
+			if serr := send(buf); serr != nil {
+				err = serr
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+		buf, err = next()
+	}
+	if err != io.EOF {
+		var gone errClientGone
+		if errors.As(err, &gone) {
+			s.log.Debug("stream response", slog.String("error", err.Error()))
+			return
+		}
+		code, _, _, text := describeError(err)
+		s.m.errors.WithLabelValues("in-band").Inc()
+		s.log.Debug("query failed mid-stream", slog.Int("code", code), slog.String("error", text))
+		out.Write(exceptionBlock(tag, text))
+	}
+	if enc != nil {
+		if err := enc.Close(); err != nil {
+			s.log.Debug("finish compressed response", slog.String("error", err.Error()))
+		}
+	}
+}
+
+// errClientGone marks a failed write to the client.
+type errClientGone struct{ err error }
+
+func (e errClientGone) Error() string { return "write response: " + e.err.Error() }
+
+// exceptionBlock frames an exception sent after the response started.
+func exceptionBlock(tag, text string) []byte {
+	text = strings.TrimRight(text, "\n")
+	return []byte("\r\n__exception__\r\n" + tag + "\r\n" + text + "\n" +
+		strconv.Itoa(len(text)) + " " + tag + "\r\n__exception__\r\n")
+}
+
+// newExceptionTag returns the random 16-character tag of a response's
+// in-band exception frame.
+func newExceptionTag() string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }
 
 // contentType returns the Content-Type ClickHouse sends for a format.

@@ -22,7 +22,7 @@ func newMetrics() *metrics {
 		}, []string{"kind"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "omnistream", Subsystem: "chserver", Name: "errors_total",
-			Help: "Requests that ended in a ClickHouse error, by HTTP status class.",
+			Help: "Requests that ended in a ClickHouse error, by HTTP status class (\"in-band\" for errors after a streamed response started).",
 		}, []string{"status"}),
 		bytesIn: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "omnistream", Subsystem: "chserver", Name: "request_body_bytes_total",

@@ -21,6 +21,7 @@ import (
 // Engine runs SQL; *chdb.DB implements it.
 type Engine interface {
 	QueryWith(ctx context.Context, sql, format string, o chdb.QueryOptions) (*chdb.Result, error)
+	Stream(ctx context.Context, sql, format string, o chdb.QueryOptions) (*chdb.Stream, error)
 	DataDir() string
 }
 

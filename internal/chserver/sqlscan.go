@@ -390,3 +390,19 @@ func stripDropSync(text string) string {
 	}
 	return text
 }
+
+// returnsRows reports whether a statement is a query whose output may be
+// streamed: SELECT, WITH, SHOW, DESCRIBE, EXPLAIN, EXISTS, or a bracketed
+// SELECT.
+func returnsRows(text string) bool {
+	l := &lexer{s: text}
+	t := l.next()
+	if t.kind == tokOpen {
+		return true
+	}
+	switch firstKeyword(text) {
+	case "SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "EXPLAIN", "EXISTS":
+		return true
+	}
+	return false
+}

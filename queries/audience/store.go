@@ -143,6 +143,11 @@ func (s *Store) version(atLeast uint64) uint64 {
 	return v
 }
 
+// Bind returns ctx carrying params as server-side query parameters for
+// clickhouse-go, each value encoded as ClickHouse reads parameter values
+// (see escapeParam), so any string travels unchanged.
+func Bind(ctx context.Context, params map[string]string) context.Context { return bind(ctx, params) }
+
 func bind(ctx context.Context, params map[string]string) context.Context {
 	p := make(clickhouse.Parameters, len(params))
 	for k, v := range params {

@@ -33,7 +33,7 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	msg := fmt.Sprintf("meta: HTTP %d, %s code %d", e.Status, e.Type, e.Code)
+	msg := fmt.Sprintf("HTTP %d, %s code %d", e.Status, e.Type, e.Code)
 	if e.Subcode != 0 {
 		msg += fmt.Sprintf(" subcode %d", e.Subcode)
 	}
@@ -44,7 +44,10 @@ func (e *APIError) Error() string {
 	if e.FBTraceID != "" {
 		msg += " [fbtrace_id " + e.FBTraceID + "]"
 	}
-	return msg
+	if e.Code == 190 {
+		return ErrTokenExpired.Error() + ": " + msg
+	}
+	return "meta: " + msg
 }
 
 // Unwrap lets errors.Is(err, ErrTokenExpired) find an expired token.

@@ -168,8 +168,8 @@ var contactKinds = []contactKind{{
         WHERE team_id = {team:String} AND type = 'contact.deleted' AND ` + inPeriod,
 }, {
 	// A successful merge of the merge log (not a refusal, not a split);
-	// its channel and contact are those of the event that caused it, its
-	// source the binding method.
+	// its channel and contact are those of the event that caused it (the
+	// log's time is that event's time), its source the binding method.
 	name: "merged",
 	records: `
     SELECT m.ts AS ts, m.event_id AS event_id, ifNull(e.channel_type, '') AS channel_type,
@@ -184,11 +184,11 @@ var contactKinds = []contactKind{{
     LEFT JOIN (
         SELECT event_id, any(toString(channel_type)) AS channel_type, any(channel_id) AS channel_id, any(contact_id) AS contact_id
         FROM events
-        WHERE team_id = {team:String} AND event_id IN (` + mergeEvents + `)
+        WHERE team_id = {team:String} AND ` + inPeriod + ` AND event_id IN (` + mergeEvents + `)
         GROUP BY event_id
     ) AS e ON m.event_id = e.event_id`,
 	pick: `SELECT channel_type, channel_id, contact_id FROM events
-        WHERE team_id = {team:String} AND event_id IN (` + mergeEvents + `)`,
+        WHERE team_id = {team:String} AND ` + inPeriod + ` AND event_id IN (` + mergeEvents + `)`,
 }}
 
 const mergeEvents = `SELECT event_id FROM merge_log

@@ -19,13 +19,14 @@ func TestKeywords(t *testing.T) {
 		kw("facebook", "p1", "F1", "g1", "hi", "2024-03-03 10:00"),
 		kw("line", "oa1", "U1", "g1", "price", "2024-03-04 10:00"),
 		kw("line", "oa1", "U3", "g2", "x", "2024-03-31 23:59"),
+		kw("line", "oa1", "U3", "g2", "", "2024-03-10 10:00"), // a trigger without a condition
 		kw("line", "oa1", "U3", "g2", "x", "2024-04-01 00:00"), // April, local time
 	)
 	rep, err := f.svc.Keywords(f.ctx, tm, CounterQuery{Range: span(tm, "2024-03-01", "2024-03-31")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Triggers != 6 || rep.Contacts != 4 {
+	if rep.Triggers != 7 || rep.Contacts != 4 {
 		t.Errorf("totals: %d triggers, %d contacts", rep.Triggers, rep.Contacts)
 	}
 	same(t, "groups", rep.Groups, []KeywordGroup{
@@ -33,7 +34,8 @@ func TestKeywords(t *testing.T) {
 			{Condition: "hi", Triggers: 4, Contacts: 3, Channels: []KeywordChannel{{"facebook", "p1", 1, 1}, {"line", "oa1", 3, 2}}},
 			{Condition: "price", Triggers: 1, Contacts: 1, Channels: []KeywordChannel{{"line", "oa1", 1, 1}}},
 		}},
-		{Group: "g2", Triggers: 1, Contacts: 1, Conditions: []KeywordCondition{
+		{Group: "g2", Triggers: 2, Contacts: 1, Conditions: []KeywordCondition{
+			{Condition: "", Triggers: 1, Contacts: 1, Channels: []KeywordChannel{{"line", "oa1", 1, 1}}},
 			{Condition: "x", Triggers: 1, Contacts: 1, Channels: []KeywordChannel{{"line", "oa1", 1, 1}}},
 		}},
 	})
@@ -41,7 +43,7 @@ func TestKeywords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Triggers != 2 || len(rep.Groups) != 1 || rep.Groups[0].Triggers != 2 {
+	if rep.Triggers != 3 || len(rep.Groups) != 1 || rep.Groups[0].Triggers != 3 {
 		t.Errorf("g2 in March and April: %+v", rep)
 	}
 	rep, err = f.svc.Keywords(f.ctx, tm, CounterQuery{Range: span(tm, "2024-05-01", "2024-05-31")})

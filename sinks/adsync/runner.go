@@ -514,3 +514,13 @@ func (r *Runner) syncLINEAds(ctx context.Context, sc Schedule, snap audience.Sna
 	run.ToAdd = uint64(res.Sent)
 	return err
 }
+
+// The production implementations of the interfaces this package uses.
+var (
+	_ Audiences      = (*audience.Store)(nil)
+	_ AudienceLookup = (*audience.Store)(nil)
+	_ Teams          = (*teams.Store)(nil)
+	_ MetaAudiences  = (*meta.Client)(nil)
+	_ LINEAudiences  = (*line.Client)(nil)
+	_ audience.InUse = (*Store)(nil)
+)

@@ -19,7 +19,7 @@ func TestKeywords(t *testing.T) {
 		kw("facebook", "p1", "F1", "g1", "hi", "2024-03-03 10:00"),
 		kw("line", "oa1", "U1", "g1", "price", "2024-03-04 10:00"),
 		kw("line", "oa1", "U3", "g2", "x", "2024-03-31 23:59"),
-		kw("line", "oa1", "U3", "g2", "", "2024-03-10 10:00"), // a trigger without a condition
+		kw("line", "oa1", "U3", "g2", "", "2024-03-10 10:00"),  // a trigger without a condition
 		kw("line", "oa1", "U3", "g2", "x", "2024-04-01 00:00"), // April, local time
 	)
 	rep, err := f.svc.Keywords(f.ctx, tm, CounterQuery{Range: span(tm, "2024-03-01", "2024-03-31")})

@@ -304,6 +304,9 @@ func (s *Scheduler) Create(ctx context.Context, team *teams.Team, in ScheduleInp
 	if a.Archived {
 		return Schedule{}, fmt.Errorf("schedule a sync of audience %s: %w", a.ID, audience.ErrArchived)
 	}
+	if in.Target.Platform == PlatformLINE && a.Channel.Type != "line" {
+		return Schedule{}, Invalid{fmt.Sprintf("a LINE audience needs LINE user ids: audience %s is on a %s channel", a.ID, a.Channel.Type)}
+	}
 	name := strings.TrimSpace(in.Name)
 	if name == "" {
 		name = a.Name + " → " + string(in.Target.Platform)

@@ -42,7 +42,10 @@ func (knownAudiences) Get(_ context.Context, _, id string) (audience.Audience, e
 	if id == "missing" {
 		return audience.Audience{}, audience.ErrNotFound
 	}
-	return audience.Audience{ID: id, Name: "VIP"}, nil
+	if id == "on-facebook" {
+		return audience.Audience{ID: id, Name: "fans", Channel: audience.Channel{Type: "facebook", ID: "P1"}}, nil
+	}
+	return audience.Audience{ID: id, Name: "VIP", Channel: audience.Channel{Type: "line", ID: "C1"}}, nil
 }
 
 type fired struct {
@@ -368,6 +371,9 @@ func TestCreateValidation(t *testing.T) {
 	}
 	if _, err := s.Create(ctx, &team, ScheduleInput{AudienceID: "a1", Target: Target{Platform: PlatformLINE, Account: "ch", AudienceID: "5"}, Kind: KindOnce, StartAt: "2024-04-01T00:00:00"}); err == nil {
 		t.Error("a LINE target with a fixed audience id")
+	}
+	if _, err := s.Create(ctx, &team, ScheduleInput{AudienceID: "on-facebook", Target: Target{Platform: PlatformLINE, Account: "ch"}, Kind: KindOnce, StartAt: "2024-04-01T00:00:00"}); !errors.As(err, new(Invalid)) {
+		t.Errorf("a LINE target for a Facebook audience: %v", err)
 	}
 	if _, err := s.Create(ctx, &team, ScheduleInput{AudienceID: "archived", Target: meta1, Kind: KindOnce, StartAt: "2024-04-01T00:00:00"}); !errors.Is(err, audience.ErrArchived) {
 		t.Errorf("archived audience: %v", err)

@@ -198,7 +198,7 @@ var recordColumns = columns{channelType: "r.channel_type", channelID: "r.channel
 
 // Contacts computes the contacts report.
 func (s *Service) Contacts(ctx context.Context, team *teams.Team, q ContactsQuery) (*ContactsReport, error) {
-	loc := team.Location()
+	loc := zoneOf(team)
 	rep := &ContactsReport{Period: periodOf(q.Range, loc), AddedBySource: []SourceCount{},
 		ConnectedByChannel: []ChannelCount{}, ConnectedBySource: []SourceCount{}, Daily: []ContactsDay{}}
 	days := map[string]*ContactsDay{}
@@ -344,7 +344,7 @@ func (s *Service) serveContacts(r *http.Request, team *teams.Team) (any, error) 
 		return nil, err
 	}
 	var q ContactsQuery
-	if q.Range, err = p.dateRange(team.Location(), s.now(), defaultPreset); err != nil {
+	if q.Range, err = p.dateRange(zoneOf(team), s.now(), defaultPreset); err != nil {
 		return nil, err
 	}
 	if q.Channels, err = p.channels(maxValues); err != nil {

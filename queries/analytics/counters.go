@@ -56,7 +56,7 @@ type KeywordReport struct {
 // Keywords counts keyword auto-reply triggers per group, condition and
 // channel.
 func (s *Service) Keywords(ctx context.Context, team *teams.Team, q CounterQuery) (*KeywordReport, error) {
-	rep := &KeywordReport{Period: periodOf(q.Range, team.Location()), Groups: []KeywordGroup{}}
+	rep := &KeywordReport{Period: periodOf(q.Range, zoneOf(team)), Groups: []KeywordGroup{}}
 	st := newStmt(team.ID)
 	st.period(q.Range)
 	scope := filter{Channels: q.Channels}.where(st, eventColumns)
@@ -122,7 +122,7 @@ type RichMenuReport struct {
 
 // RichMenus counts rich-menu clicks per channel, menu and area.
 func (s *Service) RichMenus(ctx context.Context, team *teams.Team, q CounterQuery) (*RichMenuReport, error) {
-	rep := &RichMenuReport{Period: periodOf(q.Range, team.Location()), Areas: []RichMenuArea{}}
+	rep := &RichMenuReport{Period: periodOf(q.Range, zoneOf(team)), Areas: []RichMenuArea{}}
 	st := newStmt(team.ID)
 	st.period(q.Range)
 	scope := filter{Channels: q.Channels}.where(st, eventColumns)
@@ -203,7 +203,7 @@ const cartClickKinds = "button_kind IN ('url', 'module')"
 // such click. Customers are resolved through the current identity map: the
 // order's contact, else its member id, else the customer recorded with it.
 func (s *Service) Cart(ctx context.Context, team *teams.Team, q CounterQuery) (*CartReport, error) {
-	rep := &CartReport{Period: periodOf(q.Range, team.Location()), AttributionWindowDays: int(CartAttributionWindow / (24 * time.Hour)),
+	rep := &CartReport{Period: periodOf(q.Range, zoneOf(team)), AttributionWindowDays: int(CartAttributionWindow / (24 * time.Hour)),
 		Channels: []CartChannel{}}
 	chans := map[Channel]*CartChannel{}
 	get := func(ct, ci string) *CartChannel {
@@ -386,7 +386,7 @@ func (s *Service) serveCart(r *http.Request, team *teams.Team) (any, error) {
 func (s *Service) counterQuery(p params, team *teams.Team) (CounterQuery, error) {
 	var q CounterQuery
 	var err error
-	if q.Range, err = p.dateRange(team.Location(), s.now(), defaultPreset); err != nil {
+	if q.Range, err = p.dateRange(zoneOf(team), s.now(), defaultPreset); err != nil {
 		return q, err
 	}
 	q.Channels, err = p.channels(maxValues)

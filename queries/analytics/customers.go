@@ -160,7 +160,7 @@ GROUP BY channel_type, channel_id, i`
 
 // Customers computes the omni-customer analysis.
 func (s *Service) Customers(ctx context.Context, team *teams.Team, q CustomersQuery) (*CustomersReport, error) {
-	loc := team.Location()
+	loc := zoneOf(team)
 	if q.Unit == "" {
 		q.Unit = Month
 	}
@@ -360,7 +360,7 @@ func (s *Service) serveCustomers(r *http.Request, team *teams.Team) (any, error)
 		return nil, err
 	}
 	var q CustomersQuery
-	if q.Range, err = p.dateRange(team.Location(), s.now(), defaultPreset); err != nil {
+	if q.Range, err = p.dateRange(zoneOf(team), s.now(), defaultPreset); err != nil {
 		return nil, err
 	}
 	if q.Unit, err = p.unit(Month); err != nil {

@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -190,5 +191,64 @@ func TestHTTP(t *testing.T) {
 	}
 	if code, _ := get(t, srv, "t2", "/v1/reports/omnilink/c1", nil); code != http.StatusNotFound {
 		t.Errorf("team t2 reads t1's campaign: %d", code)
+	}
+}
+
+// TestConcurrentRequests: requests of one team share its cached *Team, as
+// teams.Store hands out; reports must not race on it (run with -race).
+func TestConcurrentRequests(t *testing.T) {
+	f := newFixture(t)
+	f.load(newWorld(), nil)
+	shared := team("t1", "Asia/Taipei")
+	mux := http.NewServeMux()
+	f.svc.Register(mux, func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(teams.WithTeam(r.Context(), shared)))
+		})
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	paths := []string{
+		"/v1/reports/tags?from=2024-01-01&to=2024-01-31", "/v1/reports/contacts/line/oa1/UA/tags?from=2024-01-01&to=2024-01-31",
+		"/v1/reports/omnilink/c1", "/v1/reports/contacts?from=2024-01-30&to=2024-02-02",
+		"/v1/reports/customers?from=2024-01-01&to=2024-02-29", "/v1/reports/keywords?from=2024-03-01&to=2024-03-31",
+		"/v1/reports/richmenus?from=2024-03-01&to=2024-03-31", "/v1/reports/cart?from=2024-03-01&to=2024-03-31",
+	}
+	errs := make(chan error, len(paths))
+	for _, p := range paths {
+		go func() {
+			res, err := http.Get(srv.URL + p)
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK {
+					err = fmt.Errorf("%s: %s", p, res.Status)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range paths {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+
+	// The same through the Go API, without the HTTP server's own
+	// synchronization between requests.
+	fresh := team("t1", "Asia/Taipei")
+	r := span(team("t1", "Asia/Taipei"), "2024-01-01", "2024-03-31")
+	calls := []func() error{
+		func() error { _, err := f.svc.Tags(f.ctx, fresh, TagQuery{Range: r}); return err },
+		func() error { _, err := f.svc.OmniLink(f.ctx, fresh, "c1", OmniLinkQuery{Range: r}); return err },
+		func() error { _, err := f.svc.Contacts(f.ctx, fresh, ContactsQuery{Range: r}); return err },
+		func() error { _, err := f.svc.Cart(f.ctx, fresh, CounterQuery{Range: r}); return err },
+	}
+	for _, c := range calls {
+		go func() { errs <- c() }()
+	}
+	for range calls {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }

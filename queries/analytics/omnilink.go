@@ -162,7 +162,7 @@ func names(alias, pick, typ, id, user string) string {
 
 // OmniLink computes the report of one campaign.
 func (s *Service) OmniLink(ctx context.Context, team *teams.Team, campaign string, q OmniLinkQuery) (*OmniLinkReport, error) {
-	loc := team.Location()
+	loc := zoneOf(team)
 	rep := &OmniLinkReport{
 		Campaign: campaign, Period: periodOf(q.Range, loc), SourceChannels: []Channel{}, TargetChannels: []Channel{},
 		FailuresByReason: []ReasonCount{}, SuccessList: OmniLinkSuccesses{Rows: []OmniLinkSuccess{}},
@@ -324,7 +324,7 @@ func (s *Service) serveOmniLink(r *http.Request, team *teams.Team) (any, error) 
 		return nil, err
 	}
 	var q OmniLinkQuery
-	if q.Range, err = p.dateRange(team.Location(), s.now(), ""); err != nil {
+	if q.Range, err = p.dateRange(zoneOf(team), s.now(), ""); err != nil {
 		return nil, err
 	}
 	if q.Channels, err = p.channels(maxValues); err != nil {

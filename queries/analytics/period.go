@@ -2,7 +2,10 @@ package analytics
 
 import (
 	"fmt"
+	"sync"
 	"time"
+
+	"github.com/omnistream/omnistream/internal/teams"
 )
 
 // Date is a calendar day without a zone, as reports name days.
@@ -189,4 +192,22 @@ func isoWeekday(d time.Weekday) int {
 		return 7
 	}
 	return int(d)
+}
+
+// zones caches time zones by name.
+var zones sync.Map
+
+// zoneOf is the team's time zone (UTC when unknown). It does not use
+// teams.Team.Location, whose lazy cache is not safe for the concurrent
+// requests that share one cached *Team.
+func zoneOf(team *teams.Team) *time.Location {
+	if v, ok := zones.Load(team.TimeZone); ok {
+		return v.(*time.Location)
+	}
+	loc, err := time.LoadLocation(team.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	zones.Store(team.TimeZone, loc)
+	return loc
 }

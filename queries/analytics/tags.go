@@ -132,7 +132,7 @@ WHERE r.removed_at IS NULL OR a.ts > r.removed_at`
 
 // Tags computes the tag report of a team.
 func (s *Service) Tags(ctx context.Context, team *teams.Team, q TagQuery) (*TagReport, error) {
-	rep := &TagReport{Period: periodOf(q.Range, team.Location()), Tags: []TagStat{}, Daily: []TagDay{}, Log: TagLog{Rows: []TagApplication{}}}
+	rep := &TagReport{Period: periodOf(q.Range, zoneOf(team)), Tags: []TagStat{}, Daily: []TagDay{}, Log: TagLog{Rows: []TagApplication{}}}
 
 	st := newStmt(team.ID)
 	err := s.query(ctx, "tag statistics", st, `
@@ -148,7 +148,7 @@ ORDER BY count() DESC, tag`, func(rows driver.Rows) error {
 			rep.Totals = TagCounts{t.TagCount, t.TaggedPeople}
 			return nil
 		}
-		t.LastTagged = t.LastTagged.In(team.Location())
+		t.LastTagged = t.LastTagged.In(zoneOf(team))
 		rep.Tags = append(rep.Tags, t)
 		return nil
 	})
@@ -203,7 +203,7 @@ LIMIT {limit:UInt64}`, func(rows driver.Rows) error {
 		if err := rows.Scan(&a.Time, &a.ChannelType, &a.ChannelID, &a.UserID, &a.Tag, &a.Source, &a.SourceID, &a.Actor); err != nil {
 			return err
 		}
-		a.Time = a.Time.In(team.Location())
+		a.Time = a.Time.In(zoneOf(team))
 		rep.Log.Rows = append(rep.Log.Rows, a)
 		return nil
 	})
@@ -248,7 +248,7 @@ type ContactTagReport struct {
 // ContactTags computes a contact's tag frequency over q's range (q.Tags and
 // q.Sources narrow it; q.Limit is not used).
 func (s *Service) ContactTags(ctx context.Context, team *teams.Team, c ContactRef, q TagQuery) (*ContactTagReport, error) {
-	rep := &ContactTagReport{Contact: c, Period: periodOf(q.Range, team.Location()), Tags: []ContactTag{}}
+	rep := &ContactTagReport{Contact: c, Period: periodOf(q.Range, zoneOf(team)), Tags: []ContactTag{}}
 	st := newStmt(team.ID)
 	err := s.query(ctx, "contact tag frequency", st, `
 SELECT tag, count(), max(ts)
@@ -259,7 +259,7 @@ ORDER BY count() DESC, tag`, func(rows driver.Rows) error {
 		if err := rows.Scan(&t.Tag, &t.Count, &t.LastTagged); err != nil {
 			return err
 		}
-		t.LastTagged = t.LastTagged.In(team.Location())
+		t.LastTagged = t.LastTagged.In(zoneOf(team))
 		rep.Tags = append(rep.Tags, t)
 		return nil
 	})
@@ -275,7 +275,7 @@ func (s *Service) serveTags(r *http.Request, team *teams.Team) (any, error) {
 		return nil, err
 	}
 	var q TagQuery
-	if q.Range, err = p.dateRange(team.Location(), s.now(), defaultPreset); err != nil {
+	if q.Range, err = p.dateRange(zoneOf(team), s.now(), defaultPreset); err != nil {
 		return nil, err
 	}
 	if q.Tags, err = p.list("tag"); err != nil {
@@ -312,7 +312,7 @@ func (s *Service) serveContactTags(r *http.Request, team *teams.Team) (any, erro
 		return nil, err
 	}
 	var q TagQuery
-	if q.Range, err = p.dateRange(team.Location(), s.now(), defaultPreset); err != nil {
+	if q.Range, err = p.dateRange(zoneOf(team), s.now(), defaultPreset); err != nil {
 		return nil, err
 	}
 	if q.Tags, err = p.list("tag"); err != nil {

@@ -119,7 +119,12 @@ func wantReport(exp gen.Expected, team, id string) string {
 		if c == nil {
 			continue
 		}
-		fmt.Fprintf(&b, "%s sent=%d delivered=%d failed=%d read=%d opened=%d clicked=%d\n", ch, c.Sent, c.Delivered, c.Failed, c.Read, c.Opened, c.Clicked)
+		// Audience is the contacts sent to; reads exist off LINE, opens on it.
+		read, opened := fmt.Sprint(c.Read), "-"
+		if ch == "line" {
+			read, opened = "-", fmt.Sprint(c.Opened)
+		}
+		fmt.Fprintf(&b, "%s audience=%d delivered=%d failed=%d read=%s opened=%s clicked=%d\n", ch, c.Sent, c.Delivered, c.Failed, read, opened, c.Clicked)
 	}
 	return b.String()
 }
@@ -127,9 +132,17 @@ func wantReport(exp gen.Expected, team, id string) string {
 func gotReport(r *reports.BroadcastReport) string {
 	var b strings.Builder
 	for _, c := range r.Channels {
-		fmt.Fprintf(&b, "%s sent=%d delivered=%d failed=%d read=%d opened=%d clicked=%d\n", c.Channel, c.Sent, c.Delivered, c.Failed, c.Read, c.Opened, c.Clicked)
+		fmt.Fprintf(&b, "%s audience=%d delivered=%d failed=%d read=%s opened=%s clicked=%d\n", c.Channel, c.Audience, c.Delivered, c.Failed, optCount(c.Read), optCount(c.Opened), c.Clicked)
 	}
 	return b.String()
+}
+
+// optCount prints a count that may be absent.
+func optCount(n *uint64) string {
+	if n == nil {
+		return "-"
+	}
+	return fmt.Sprint(*n)
 }
 
 // waitReports waits until every broadcast of the tally reports exactly.

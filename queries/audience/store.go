@@ -156,8 +156,25 @@ func bind(ctx context.Context, params map[string]string) context.Context {
 	return clickhouse.Context(ctx, clickhouse.WithParameters(p))
 }
 
+var zones sync.Map // IANA name → *time.Location
+
+// TeamLocation returns the team's time zone (UTC when its name is not a
+// zone). Unlike Team.Location it does not write to the team, so it is safe
+// on a *Team shared between requests.
+func TeamLocation(team *teams.Team) *time.Location {
+	if loc, ok := zones.Load(team.TimeZone); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(team.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(team.TimeZone, loc)
+	return loc
+}
+
 func (s *Store) env(team *teams.Team) Env {
-	return Env{TeamID: team.ID, Location: team.Location(), Region: team.Region, Now: s.cfg.now()}
+	return Env{TeamID: team.ID, Location: TeamLocation(team), Region: team.Region, Now: s.cfg.now()}
 }
 
 // Create validates and saves a new audience. An empty name becomes
@@ -165,7 +182,7 @@ func (s *Store) env(team *teams.Team) Env {
 func (s *Store) Create(ctx context.Context, team *teams.Team, in Input) (Audience, error) {
 	now := s.cfg.now()
 	if strings.TrimSpace(in.Name) == "" {
-		in.Name = now.In(team.Location()).Format("2006-01") + " 新受眾包"
+		in.Name = now.In(TeamLocation(team)).Format("2006-01") + " 新受眾包"
 	}
 	if err := in.validate(); err != nil {
 		return Audience{}, err

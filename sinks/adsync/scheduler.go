@@ -271,7 +271,7 @@ func (s *Scheduler) Create(ctx context.Context, team *teams.Team, in ScheduleInp
 		}
 	}
 	now := s.clock.Now()
-	loc := team.Location()
+	loc := audience.TeamLocation(team)
 	start, err := parseStart(in.StartAt, loc)
 	add(err)
 	if err == nil && !start.After(now) {

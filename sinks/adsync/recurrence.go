@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -68,11 +69,17 @@ func (r Recurrence) Validate() error {
 	return errors.Join(errs...)
 }
 
+var zones sync.Map // IANA name → *time.Location, loaded once
+
 func (r Recurrence) location() *time.Location {
+	if loc, ok := zones.Load(r.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(r.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	zones.Store(r.TimeZone, loc)
 	return loc
 }
 

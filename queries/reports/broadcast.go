@@ -115,12 +115,13 @@ type BroadcastReport struct {
 // ErrNotFound means the team has no events of that broadcast or journey.
 var ErrNotFound = errors.New("not found")
 
-// peopleCTEs aggregate sends to contacts (people) and add each contact's
-// clicks within 24 h of its first delivery and responses from its first
-// send to 48 h after its first delivery (flags).
+// peopleCTEs aggregate sends to contacts (people), with the contact's
+// clicks of the broadcast within 24 h of its first delivery (counted) and
+// its responses from its first send to 48 h after its first delivery
+// (resp_ts).
 const peopleCTEs = `
 people AS (
-    SELECT src, ch, acc, contact,
+    SELECT source, ch, acc, contact,
            max(ok) AS delivered,
            minIf(delivered_at, ok) AS first_delivered_at,
            min(t0) AS first_t0,
@@ -133,34 +134,21 @@ people AS (
            max(has({trk:Array(String)}, kind)) AS sent_trk,
            max(is_failed) AS has_failed,
            maxIf(failed_at, is_failed) AS last_failed_at,
-           argMaxIf(reason, (failed_at, reason), is_failed) AS last_reason
+           argMaxIf(reason, (failed_at, reason), is_failed) AS last_reason,
+           if(delivered, arrayFilter(x -> x.1 = source AND x.2 <= first_delivered_at + INTERVAL 24 HOUR, any(c_clicks)),
+              []) AS counted,
+           if(delivered, arrayFilter(x -> x >= first_t0 AND x <= first_delivered_at + INTERVAL 48 HOUR,
+                                     arrayConcat(any(c_replies), arrayMap(x -> x.2, arrayFilter(x -> x.1 = source, any(c_answers))))),
+              []) AS resp_ts
     FROM sends
-    GROUP BY src, ch, acc, contact
-),
-flags AS (
-    SELECT p.src AS src, p.ch AS ch, p.acc AS acc, p.contact AS contact, p.delivered AS delivered,
-           p.first_delivered_at AS first_delivered_at, p.first_t0 AS first_t0, p.deliveries AS deliveries,
-           p.has_read AS has_read, p.first_read_at AS first_read_at, p.opened_trk AS opened_trk,
-           p.opened_unk AS opened_unk, p.first_opened_at AS first_opened_at, p.sent_trk AS sent_trk,
-           p.has_failed AS has_failed, p.last_failed_at AS last_failed_at, p.last_reason AS last_reason,
-           if(p.delivered, arrayFilter(x -> x.1 <= p.first_delivered_at + INTERVAL 24 HOUR, c.cl), []) AS counted,
-           arrayMap(x -> x.1, counted) AS click_ts,
-           if(p.delivered, arrayFilter(x -> x >= p.first_t0 AND x <= p.first_delivered_at + INTERVAL 48 HOUR,
-                                       arrayConcat(r.tss, a.tss)), []) AS resp_ts
-    FROM people AS p
-    LEFT JOIN (
-        SELECT src, acc, contact, groupArray((ts, concat(bk, '/', bid), url, event_id)) AS cl
-        FROM clicks GROUP BY src, acc, contact
-    ) AS c ON c.src = p.src AND c.acc = p.acc AND c.contact = p.contact
-    LEFT JOIN replies AS r ON r.acc = p.acc AND r.contact = p.contact
-    LEFT JOIN answers AS a ON a.src = p.src AND a.acc = p.acc AND a.contact = p.contact
+    GROUP BY source, ch, acc, contact
 )`
 
 // broadcastSQL is the per (broadcast, channel type) report. Buttons are
 // keyed "kind/button_id": contacts (bclicked) and distinct click events
 // (bclicks) per key, and the key NUL url strings seen (burls).
 var broadcastSQL = withCTEs(sendsCTE, peopleCTEs) + `
-SELECT src, ch,
+SELECT source, ch,
        count() AS n_contacts,
        countIf(delivered) AS n_delivered,
        countIf(has_failed AND NOT delivered) AS n_failed,
@@ -168,18 +156,18 @@ SELECT src, ch,
        countIf(has_read) AS n_read,
        toUInt64(countIf(opened_trk) + if(max(sent_trk) = 1, countIf(opened_unk AND NOT opened_trk), 0)) AS n_opened,
        toUInt8(max(sent_trk)) AS trackable,
-       countIf(notEmpty(click_ts)) AS n_clicked,
+       countIf(notEmpty(counted)) AS n_clicked,
        countIf(notEmpty(resp_ts)) AS n_responded,
        toUInt64(sum(deliveries)) AS n_deliveries,
        min(first_t0) AS first_at,
-       sumMap(mapFromArrays(arrayDistinct(arrayMap(x -> x.2, counted)),
-                            arrayMap(x -> toUInt64(1), arrayDistinct(arrayMap(x -> x.2, counted))))) AS bclicked,
-       sumMap(mapFromArrays(arrayMap(x -> x.1, arrayDistinct(arrayMap(x -> (x.2, x.4), counted))),
-                            arrayMap(x -> toUInt64(1), arrayDistinct(arrayMap(x -> (x.2, x.4), counted))))) AS bclicks,
-       groupUniqArrayArray(arrayMap(x -> concat(x.2, '\0', x.3), counted)) AS burls
-FROM flags
-GROUP BY src, ch
-ORDER BY src, ch`
+       sumMap(mapFromArrays(arrayDistinct(arrayMap(x -> x.3, counted)),
+                            arrayMap(x -> toUInt64(1), arrayDistinct(arrayMap(x -> x.3, counted))))) AS bclicked,
+       sumMap(mapFromArrays(arrayMap(x -> x.1, arrayDistinct(arrayMap(x -> (x.3, x.5), counted))),
+                            arrayMap(x -> toUInt64(1), arrayDistinct(arrayMap(x -> (x.3, x.5), counted))))) AS bclicks,
+       groupUniqArrayArray(arrayMap(x -> concat(x.3, '\0', x.4), counted)) AS burls
+FROM people
+GROUP BY source, ch
+ORDER BY source, ch`
 
 // buttons builds the button list from the per-key maps of broadcastSQL;
 // the url of a button is the smallest one seen.
@@ -217,7 +205,11 @@ type channelRow struct {
 // broadcastChannels computes the channel rows of several broadcasts.
 func (s *Service) broadcastChannels(ctx context.Context, team *teams.Team, ids []string) (map[string][]BroadcastChannel, map[string]time.Time, error) {
 	what := strings.Join(ids, ",")
-	rows, err := s.query(ctx, broadcastSQL, sourceParams(team.ID, kindBroadcast, ids)...)
+	sp, err := s.span(ctx, team.ID, kindBroadcast, ids)
+	if err != nil || sp.n == 0 {
+		return nil, nil, err
+	}
+	rows, err := s.query(ctx, broadcastSQL, sourceParams(team.ID, kindBroadcast, ids, sp)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("query broadcasts %s: %w", what, err)
 	}

@@ -57,47 +57,8 @@ type JourneyReport struct {
 
 // journeySQL is the per-node report of the journeys in {ids}, for sends
 // delivered (or, failed ones, failed) in [{from}, {to}).
-var journeySQL = withCTEs(sendsCTE, `
-unsubs AS (
-    SELECT channel_id AS acc, contact_id AS contact, groupArray(ts) AS tss
-    FROM events
-    WHERE team_id = {team:String} AND type = 'contact.unsubscribed'
-      AND contact_id IN (SELECT contact FROM own)
-      AND ts >= (SELECT lo FROM bounds) AND ts <= (SELECT hi FROM horizon) + INTERVAL 24 HOUR
-    GROUP BY acc, contact
-),
-ckeys AS (
-    SELECT c.src AS src, c.acc AS acc, c.contact AS contact, c.ts AS ts, c.node AS node,
-           multiIf(c.sid != '', c.sid, c.mid != '', if(m.skey != '', m.skey, c.mid), '') AS skey
-    FROM clicks AS c
-    LEFT JOIN msgs AS m ON m.src = c.src AND m.acc = c.acc AND m.contact = c.contact AND m.mid = c.mid
-),
-clicked AS (
-    SELECT DISTINCT src, acc, contact, skey
-    FROM (
-        SELECT src, acc, contact, skey FROM ckeys WHERE skey != ''
-        UNION ALL
-        SELECT k.src, k.acc, k.contact, s.skey
-        FROM (SELECT * FROM ckeys WHERE skey = '') AS k
-        ASOF INNER JOIN starts AS s
-            ON s.src = k.src AND s.acc = k.acc AND s.contact = k.contact AND s.snode = k.node AND s.t0 <= k.ts
-    )
-),
-js AS (
-    SELECT s.src AS src, s.node AS node, s.ch AS ch, s.kind AS kind, s.ok AS ok, s.is_failed AS is_failed,
-           s.is_opened AS is_opened, s.is_read AS is_read, s.delivered_at AS delivered_at,
-           (s.src, s.acc, s.contact, s.skey) IN (SELECT src, acc, contact, skey FROM clicked) AS is_clicked,
-           arrayFilter(x -> x >= s.t0 AND x <= s.delivered_at + INTERVAL 48 HOUR, arrayConcat(r.tss, a.tss)) AS resp,
-           arrayExists(x -> x >= s.t0 AND x <= s.delivered_at + INTERVAL 24 HOUR, u.tss) AS unsub
-    FROM sends AS s
-    LEFT JOIN replies AS r ON r.acc = s.acc AND r.contact = s.contact
-    LEFT JOIN answers AS a ON a.src = s.src AND a.acc = s.acc AND a.contact = s.contact
-    LEFT JOIN unsubs AS u ON u.acc = s.acc AND u.contact = s.contact
-    WHERE if(s.ok, s.delivered_at, s.failed_at) >= {from:DateTime64(3, 'UTC')}
-      AND if(s.ok, s.delivered_at, s.failed_at) < {to:DateTime64(3, 'UTC')}
-      AND (s.ok OR s.is_failed)
-)
-SELECT src, node,
+var journeySQL = withCTEs(sendsCTE) + `
+SELECT source, send_node,
        countIf(ok) AS nsends,
        countIf(NOT ok) AS nfailed,
        countIf(ok AND ch = 'line') AS line_sends,
@@ -107,25 +68,42 @@ SELECT src, node,
               countIf(ok AND ch = 'line' AND is_opened AND kind = ''), 0) AS opened,
        countIf(ok AND ch IN ('facebook', 'instagram', 'whatsapp')) AS read_sends,
        countIf(ok AND ch IN ('facebook', 'instagram', 'whatsapp') AND is_read) AS nread,
-       countIf(ok AND is_clicked) AS nclicked,
-       countIf(ok AND arrayExists(x -> x <= delivered_at + INTERVAL 12 HOUR, resp)) AS r12,
-       countIf(ok AND arrayExists(x -> x <= delivered_at + INTERVAL 24 HOUR, resp)) AS r24,
-       countIf(ok AND notEmpty(resp)) AS r48,
-       countIf(ok AND unsub) AS nunsub
-FROM js
-GROUP BY src, node
-ORDER BY src, node`)
+       countIf(ok AND arrayExists(c -> c.1 = source AND (c.6 = send OR (c.6 = '' AND
+                   arrayLast(x -> x.1 = c.1 AND x.3 = c.7 AND x.4 <= c.2, c_sends).2 = send)), c_clicks)) AS nclicked,
+       countIf(ok AND arrayExists(x -> x >= t0 AND x <= delivered_at + INTERVAL 12 HOUR, responses)) AS r12,
+       countIf(ok AND arrayExists(x -> x >= t0 AND x <= delivered_at + INTERVAL 24 HOUR, responses)) AS r24,
+       countIf(ok AND arrayExists(x -> x >= t0 AND x <= delivered_at + INTERVAL 48 HOUR, responses)) AS r48,
+       countIf(ok AND arrayExists(x -> x >= t0 AND x <= delivered_at + INTERVAL 24 HOUR, c_unsubs)) AS nunsub
+FROM (
+    SELECT *, arrayConcat(c_replies, arrayMap(x -> x.2, arrayFilter(x -> x.1 = source, c_answers))) AS responses
+    FROM sends
+    WHERE (ok OR is_failed)
+      AND if(ok, delivered_at, failed_at) >= {from:DateTime64(3, 'UTC')}
+      AND if(ok, delivered_at, failed_at) < {to:DateTime64(3, 'UTC')}
+)
+GROUP BY source, send_node
+ORDER BY source, send_node`
 
 // Journey computes the report of one journey of a team for sends in rng.
 func (s *Service) Journey(ctx context.Context, team *teams.Team, id string, rng Range) (*JourneyReport, error) {
 	from, to := rng.params()
-	rows, err := s.query(ctx, journeySQL, sourceParams(team.ID, kindJourney, []string{id}, "from", from, "to", to)...)
+	sp, err := s.span(ctx, team.ID, kindJourney, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	rep := &JourneyReport{JourneyID: id, Nodes: []JourneyNode{}}
+	if sp.n == 0 {
+		if err := s.mustExist(ctx, team.ID, kindJourney, id); err != nil {
+			return nil, err
+		}
+		rep.Total = total(nil)
+		return rep, nil
+	}
+	rows, err := s.query(ctx, journeySQL, sourceParams(team.ID, kindJourney, []string{id}, sp, "from", from, "to", to)...)
 	if err != nil {
 		return nil, fmt.Errorf("query journey %s: %w", id, err)
 	}
 	defer rows.Close()
-	rep := &JourneyReport{JourneyID: id, Nodes: []JourneyNode{}}
-	found := false
 	for rows.Next() {
 		var src string
 		var n JourneyNode
@@ -134,22 +112,12 @@ func (s *Service) Journey(ctx context.Context, team *teams.Team, id string, rng 
 			&n.readSends, &n.read, &n.Clicked, &n.Responded12h, &n.Responded24h, &n.Responded48h, &n.Unsubscribed); err != nil {
 			return nil, scanErr("journey", id, err)
 		}
-		found = true
 		n.trackable = trackable == 1
 		n.fill()
 		rep.Nodes = append(rep.Nodes, n)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, scanErr("journey", id, err)
-	}
-	if !found {
-		ok, err := s.exists(ctx, team.ID, kindJourney, id)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return nil, ErrNotFound
-		}
 	}
 	slices.SortFunc(rep.Nodes, func(a, b JourneyNode) int {
 		switch {
@@ -214,6 +182,15 @@ WHERE team_id = {team:String}
                'button.clicked', 'broadcast.scheduled', 'broadcast.started', 'broadcast.completed',
                'broadcast.failed', 'broadcast.cancelled')
   AND source_id = {id:String} AND source_kind = {kind:String}`
+
+// mustExist returns ErrNotFound when the source has no event at all.
+func (s *Service) mustExist(ctx context.Context, teamID, kind, id string) error {
+	ok, err := s.exists(ctx, teamID, kind, id)
+	if err == nil && !ok {
+		err = ErrNotFound
+	}
+	return err
+}
 
 func (s *Service) exists(ctx context.Context, teamID, kind, id string) (bool, error) {
 	rows, err := s.query(ctx, existsSQL, "team", teamID, "kind", kind, "id", id)

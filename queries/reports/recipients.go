@@ -42,16 +42,17 @@ listed AS (
                    {state:String} = 'failed', last_failed_at,
                    {state:String} = 'opened', first_opened_at,
                    {state:String} = 'read', first_read_at,
-                   {state:String} = 'clicked', arrayMin(click_ts),
+                   {state:String} = 'clicked', arrayMin(arrayMap(x -> x.2, counted)),
                    arrayMin(resp_ts)) AS at,
            if({state:String} = 'failed', last_reason, '') AS why,
            multiIf({state:String} = 'delivered', delivered,
                    {state:String} = 'failed', has_failed AND NOT delivered,
-                   {state:String} = 'opened', ch = 'line' AND (opened_trk OR (opened_unk AND trk_any = 1)),
+                   {state:String} = 'opened', ch = 'line' AND (opened_trk OR (opened_unk AND max(sent_trk) OVER (PARTITION BY ch) = 1)),
                    {state:String} = 'read', ch IN ('facebook', 'instagram', 'whatsapp') AND has_read,
-                   {state:String} = 'clicked', notEmpty(click_ts),
+                   {state:String} = 'clicked', notEmpty(counted),
                    notEmpty(resp_ts)) AS keep
-    FROM (SELECT *, max(sent_trk) OVER (PARTITION BY ch) AS trk_any FROM flags WHERE src = {id:String})
+    FROM people
+    WHERE source = {id:String}
 )
 SELECT ch, acc, contact, at, why
 FROM listed
@@ -78,14 +79,21 @@ func (s *Service) Recipients(ctx context.Context, team *teams.Team, id string, q
 			return nil, err
 		}
 	}
-	rows, err := s.query(ctx, recipientsSQL, sourceParams(team.ID, kindBroadcast, []string{id},
+	sp, err := s.span(ctx, team.ID, kindBroadcast, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	page := &RecipientPage{BroadcastID: id, State: q.State, Recipients: []Recipient{}}
+	if sp.n == 0 {
+		return page, s.mustExist(ctx, team.ID, kindBroadcast, id)
+	}
+	rows, err := s.query(ctx, recipientsSQL, sourceParams(team.ID, kindBroadcast, []string{id}, sp,
 		"id", id, "state", q.State, "channel", q.Channel, "c_ch", cur[0], "c_acc", cur[1], "c_contact", cur[2],
 		"limit", strconv.Itoa(q.Limit+1))...)
 	if err != nil {
 		return nil, fmt.Errorf("query recipients of broadcast %s: %w", id, err)
 	}
 	defer rows.Close()
-	page := &RecipientPage{BroadcastID: id, State: q.State, Recipients: []Recipient{}}
 	loc := team.Location()
 	for rows.Next() {
 		var r Recipient
@@ -105,15 +113,6 @@ func (s *Service) Recipients(ctx context.Context, team *teams.Team, id string, q
 		page.NextCursor = encodeCursor(last.Channel, last.ChannelID, last.ContactID)
 	}
 	if len(page.Recipients) == 0 {
-		if q.Cursor == "" {
-			ok, err := s.exists(ctx, team.ID, kindBroadcast, id)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return nil, ErrNotFound
-			}
-		}
 		return page, nil
 	}
 	return page, s.addCustomers(ctx, team.ID, page.Recipients)

@@ -10,116 +10,96 @@ import (
 	"github.com/omnistream/omnistream/internal/chparam"
 )
 
-// revenueSQL attributes orders to the url clicks of the broadcasts in
-// {ids:Array(String)}, per broadcast, channel type and currency.
+// clickSpanSQL is the span of the url clicks of the broadcasts in
+// {ids:Array(String)}.
+const clickSpanSQL = `
+SELECT count(), min(ts), max(ts)
+FROM events
+WHERE team_id = {team:String} AND type = 'button.clicked' AND source_id IN {ids:Array(String)}
+  AND source_kind = 'broadcast' AND button_kind = 'url' AND contact_id != ''`
+
+// revenueSQL attributes orders to broadcast url clicks, and returns the
+// orders won by the broadcasts in {ids:Array(String)} per broadcast,
+// channel type and currency. {lo} and {hi} are the first and last url
+// click of those broadcasts.
 //
-//	bclicks  the broadcasts' url clickers and the span of their clicks
-//	custs    their customers, as the contact → customer map is now
-//	linked   contacts that were ever mapped to those customers
-//	cmap     every current contact of those customers
-//	members  the member ids of those customers
-//
-// custs, cmap and members read contact_map and customers the way the views
-// contact_map_current and customers_current do (latest version per key,
-// deleted ones dropped), filtered before grouping.
-//
-//	orders   orders of those contacts or member ids placed from the first
-//	         click to 30 days after the last one, one row per order id
-//	owned    each order with its customer (the ordering contact's, else
-//	         the member id's)
-//	wins     url clicks of any broadcast by those customers in the span
-//	         that matters, one winner per customer and instant
-//
-// An ASOF join gives each order the customer's last url click at or before
-// it; the order counts for that click's broadcast and channel when the click
-// is at most 30 days old and belongs to one of the requested broadcasts.
+// One stream holds every broadcast's url clicks in [lo − 30 d, hi + 30 d]
+// and every order (one row per order id) in [lo, hi + 30 d], each with its
+// customer as the contact → customer map is now (contact_map and
+// customers read the way contact_map_current and customers_current do:
+// latest version, deleted dropped); an order without a contact belongs to
+// the customer holding its member id. Per customer, in time order (a click
+// before an order at the same instant), each order sees the last click at
+// or before it (a window function, no self join); the order is that
+// click's broadcast's when the click is at most 30 days old.
 const revenueSQL = `
 WITH
-bclicks AS (
-    SELECT channel_type AS ch, channel_id AS acc, contact_id AS contact, min(ts) AS lo, max(ts) AS hi
+stream AS (
+    SELECT 1 AS is_click, ts, source_id AS src, channel_type AS ch, channel_id AS acc, contact_id AS contact,
+           '' AS member, '' AS order_id, toDecimal64(0, 4) AS amount, '' AS currency
     FROM events
-    WHERE team_id = {team:String} AND type = 'button.clicked' AND source_id IN {ids:Array(String)}
-      AND source_kind = 'broadcast' AND button_kind = 'url' AND contact_id != ''
-    GROUP BY ch, acc, contact
-),
-custs AS (
-    SELECT DISTINCT customer
-    FROM (
-        SELECT argMax(customer_id, version) AS customer, argMax(deleted, version) AS gone
-        FROM contact_map
-        WHERE team_id = {team:String} AND contact_id IN (SELECT contact FROM bclicks)
-          AND (channel_type, channel_id, contact_id) IN (SELECT ch, acc, contact FROM bclicks)
-        GROUP BY channel_type, channel_id, contact_id
-    )
-    WHERE gone = 0 AND customer != ''
-),
-linked AS (
-    SELECT DISTINCT contact_id AS contact
-    FROM contact_map
-    WHERE team_id = {team:String} AND customer_id IN (SELECT customer FROM custs)
-),
-cmap AS (
-    SELECT ch, acc, contact, customer
-    FROM (
-        SELECT channel_type AS ch, channel_id AS acc, contact_id AS contact,
-               argMax(customer_id, version) AS customer, argMax(deleted, version) AS gone
-        FROM contact_map
-        WHERE team_id = {team:String} AND contact_id IN (SELECT contact FROM linked)
-        GROUP BY ch, acc, contact
-    )
-    WHERE gone = 0 AND customer IN (SELECT customer FROM custs)
-),
-members AS (
-    SELECT member, min(customer) AS owner
-    FROM (
-        SELECT customer_id AS customer, argMax(member_id, version) AS member, argMax(deleted, version) AS gone
-        FROM customers
-        WHERE team_id = {team:String} AND customer_id IN (SELECT customer FROM custs)
-        GROUP BY customer_id
-    )
-    WHERE gone = 0 AND member != ''
-    GROUP BY member
-),
-orders AS (
-    SELECT order_id,
-           min(ts) AS placed_at,
-           argMin(amount, (ts, event_id)) AS o_amount,
-           argMin(currency, (ts, event_id)) AS o_currency,
-           argMinIf(channel_type, (ts, event_id), contact_id != '') AS o_ch,
-           argMinIf(channel_id, (ts, event_id), contact_id != '') AS o_acc,
-           argMinIf(contact_id, (ts, event_id), contact_id != '') AS o_contact,
-           maxIf(trimBoth(member_id), member_id != '') AS o_member
+    WHERE team_id = {team:String} AND type = 'button.clicked' AND source_kind = 'broadcast' AND button_kind = 'url'
+      AND contact_id != '' AND source_id != ''
+      AND ts >= {lo:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts <= {hi:DateTime64(3, 'UTC')} + INTERVAL 30 DAY
+    UNION ALL
+    SELECT 0, min(ts), '', argMinIf(channel_type, (ts, event_id), contact_id != ''),
+           argMinIf(channel_id, (ts, event_id), contact_id != ''), argMinIf(contact_id, (ts, event_id), contact_id != ''),
+           maxIf(trimBoth(member_id), member_id != ''), order_id,
+           toDecimal64(argMin(amount, (ts, event_id)), 4), toString(argMin(currency, (ts, event_id)))
     FROM events
     WHERE team_id = {team:String} AND type = 'order.placed'
-      AND ts >= (SELECT min(lo) FROM bclicks) AND ts <= (SELECT max(hi) FROM bclicks) + INTERVAL 30 DAY
-      AND (contact_id IN (SELECT contact FROM cmap) OR trimBoth(member_id) IN (SELECT member FROM members))
+      AND ts >= {lo:DateTime64(3, 'UTC')} AND ts <= {hi:DateTime64(3, 'UTC')} + INTERVAL 30 DAY
     GROUP BY order_id
 ),
 owned AS (
-    SELECT o.order_id AS order_id, o.placed_at AS ts, o.o_amount AS amount, o.o_currency AS currency,
-           if(c.customer != '', c.customer, m.owner) AS customer
-    FROM orders AS o
-    LEFT JOIN cmap AS c ON c.ch = o.o_ch AND c.acc = o.o_acc AND c.contact = o.o_contact
-    LEFT JOIN members AS m ON m.member = o.o_member
+    SELECT x.is_click AS is_click, x.ts AS ts, x.src AS src, x.ch AS ch, x.order_id AS order_id,
+           x.amount AS amount, x.currency AS currency, if(m.customer != '', m.customer, b.customer) AS customer
+    FROM stream AS x
+    LEFT JOIN (
+        SELECT channel_type AS mch, channel_id AS macc, contact_id AS mcontact, argMax(customer_id, version) AS customer
+        FROM contact_map
+        WHERE team_id = {team:String} AND contact_id IN (
+            SELECT contact_id FROM events
+            WHERE team_id = {team:String} AND contact_id != ''
+              AND ((type = 'button.clicked' AND source_kind = 'broadcast' AND button_kind = 'url'
+                    AND ts >= {lo:DateTime64(3, 'UTC')} - INTERVAL 30 DAY AND ts <= {hi:DateTime64(3, 'UTC')} + INTERVAL 30 DAY)
+                OR (type = 'order.placed'
+                    AND ts >= {lo:DateTime64(3, 'UTC')} AND ts <= {hi:DateTime64(3, 'UTC')} + INTERVAL 30 DAY)))
+        GROUP BY mch, macc, mcontact
+        HAVING argMax(deleted, version) = 0
+    ) AS m ON m.mch = x.ch AND m.macc = x.acc AND m.mcontact = x.contact
+    LEFT JOIN (
+        SELECT member, min(holder) AS customer
+        FROM (
+            SELECT customer_id AS holder, argMax(member_id, version) AS member
+            FROM customers
+            WHERE team_id = {team:String} AND customer_id IN (
+                SELECT customer_id FROM customers
+                WHERE team_id = {team:String} AND member_id != '' AND member_id IN (
+                    SELECT trimBoth(member_id) FROM events
+                    WHERE team_id = {team:String} AND type = 'order.placed' AND member_id != ''
+                      AND ts >= {lo:DateTime64(3, 'UTC')} AND ts <= {hi:DateTime64(3, 'UTC')} + INTERVAL 30 DAY))
+            GROUP BY holder
+            HAVING argMax(deleted, version) = 0
+        )
+        WHERE member != ''
+        GROUP BY member
+    ) AS b ON b.member = x.member AND x.member != ''
 ),
-wins AS (
-    SELECT c.customer AS customer, e.ts AS ts, max((e.src, e.ch)) AS win
-    FROM (
-        SELECT source_id AS src, channel_type AS ch, channel_id AS acc, contact_id AS contact, ts
-        FROM events
-        WHERE team_id = {team:String} AND type = 'button.clicked' AND source_kind = 'broadcast'
-          AND button_kind = 'url' AND contact_id IN (SELECT contact FROM cmap)
-          AND ts >= (SELECT min(ts) FROM owned) - INTERVAL 30 DAY AND ts <= (SELECT max(ts) FROM owned)
-    ) AS e
-    INNER JOIN cmap AS c ON c.ch = e.ch AND c.acc = e.acc AND c.contact = e.contact
-    GROUP BY customer, ts
+won AS (
+    SELECT is_click, ts, order_id, amount, currency,
+           anyLast(if(is_click = 1, src, NULL)) OVER w AS win_src,
+           anyLast(if(is_click = 1, ch, NULL)) OVER w AS win_ch,
+           anyLast(if(is_click = 1, ts, NULL)) OVER w AS win_ts
+    FROM owned
+    WHERE customer != ''
+    WINDOW w AS (PARTITION BY customer ORDER BY ts, is_click DESC, src ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 )
-SELECT tupleElement(w.win, 1) AS src, tupleElement(w.win, 2) AS ch, o.currency, count() AS n_orders, toString(sum(o.amount)) AS total
-FROM (SELECT * FROM owned WHERE customer != '') AS o
-ASOF INNER JOIN wins AS w ON w.customer = o.customer AND w.ts <= o.ts
-WHERE o.ts <= w.ts + INTERVAL 30 DAY AND tupleElement(w.win, 1) IN {ids:Array(String)}
-GROUP BY src, ch, o.currency
-ORDER BY src, ch, o.currency`
+SELECT assumeNotNull(win_src) AS src, assumeNotNull(win_ch) AS ch, currency, count() AS n_orders, toString(sum(amount)) AS total
+FROM won
+WHERE is_click = 0 AND win_src IN {ids:Array(String)} AND ts <= win_ts + INTERVAL 30 DAY
+GROUP BY src, ch, currency
+ORDER BY src, ch, currency`
 
 // channelRevenue is the attributed orders of one broadcast on one channel.
 type channelRevenue struct {
@@ -129,7 +109,11 @@ type channelRevenue struct {
 
 // revenue returns broadcast id → channel type → attributed orders.
 func (s *Service) revenue(ctx context.Context, teamID string, ids []string) (map[string]map[string]*channelRevenue, error) {
-	rows, err := s.query(ctx, revenueSQL, "team", teamID, "ids", chparam.Strings(ids))
+	sp, err := s.clickSpan(ctx, teamID, ids)
+	if err != nil || sp.n == 0 {
+		return nil, err
+	}
+	rows, err := s.query(ctx, revenueSQL, "team", teamID, "ids", chparam.Strings(ids), "lo", chTime(sp.lo), "hi", chTime(sp.hi))
 	if err != nil {
 		return nil, fmt.Errorf("query revenue of broadcasts %s: %w", strings.Join(ids, ","), err)
 	}
@@ -164,4 +148,20 @@ func (s *Service) revenue(ctx context.Context, teamID string, ids []string) (map
 		}
 	}
 	return out, nil
+}
+
+// clickSpan reads the span of the broadcasts' url clicks.
+func (s *Service) clickSpan(ctx context.Context, teamID string, ids []string) (span, error) {
+	rows, err := s.query(ctx, clickSpanSQL, "team", teamID, "ids", chparam.Strings(ids))
+	if err != nil {
+		return span{}, fmt.Errorf("query url clicks of broadcasts %s: %w", strings.Join(ids, ","), err)
+	}
+	defer rows.Close()
+	var sp span
+	if rows.Next() {
+		if err := rows.Scan(&sp.n, &sp.lo, &sp.hi); err != nil {
+			return span{}, scanErr("url clicks of broadcasts", strings.Join(ids, ","), err)
+		}
+	}
+	return sp, rows.Err()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -41,98 +42,100 @@ func (s *Service) query(ctx context.Context, sql string, kv ...string) (driver.R
 	return s.db.Query(ctx, sql)
 }
 
-// sourceParams are the parameters of sendsCTE.
-func sourceParams(team, kind string, ids []string, extra ...string) []string {
-	return append([]string{"team", team, "kind", kind, "ids", chparam.Strings(ids), "trk", chparam.Strings(trackableKinds)}, extra...)
-}
-
-// sendsCTE turns the message events of a set of sources (broadcasts or
-// journeys: {kind:String}, {ids:Array(String)}) into one row per send
-// (sends), plus the click and response evidence the windows need. Every
-// CTE reads the events table through its ORDER BY prefix: (team_id, type,
-// source_id) for the sources' own events, (team_id, type, ”, contact_id)
-// for receipts and inbound messages that name no source, restricted to the
-// sources' contacts and time span.
+// sendsCTE turns the events of a set of sources (broadcasts or journeys:
+// {kind:String}, {ids:Array(String)}) into one row per send (sends), each
+// carrying arrays of its contact's send rows, clicks, responses and
+// unsubscribes.
 //
-//	own      the sources' message.* events
-//	bounds   the time span of own
-//	msgs     platform message id → send key, per contact
-//	keyed    own with its send key ('' for a read/open naming no message)
-//	starts   sends known from sent/delivered/failed events, with their time
-//	foreign  receipts without a source on the same contacts (webhooks)
-//	ev       every receipt attached to its send
-//	sends    one row per send: delivered? when? read? opened? failed why?
-//	horizon  the latest event of own and foreign: no delivery is later
-//	clicks   url/module clicks of the sources (by source, or by message id)
-//	replies  responses that name no source (inbound text/image/file/sticker,
-//	         module clicks without source or message)
-//	answers  responses that name a source (module clicks of the sources,
-//	         WhatsApp reactions to their messages)
+// It is three levels, each referenced once: ClickHouse inlines a CTE at
+// every reference, and analysing a query costs more with every level and
+// column, far more than running it on a broadcast's rows. Lookups between
+// rows are window functions over the contact's rows.
+//
+//	rows    one scan of events: the sources' message.* and button.clicked
+//	        events through the ORDER BY prefix (team_id, type, source_id)
+//	        and, for the sources' contacts only and within [{lo}, {hi}],
+//	        receipts without a source, inbound messages, module clicks
+//	        without a source and unsubscribes. Each row gets a role, its
+//	        source (a webhook receipt, WhatsApp button reply or reaction
+//	        names only a message id: the source of the sources' own event
+//	        with that message id, per contact) and its send key: send_id,
+//	        else the send id or message id of its message id, else the
+//	        event id of a sent/delivered/failed event.
+//	keyed   per contact: its send rows sorted by time, its responses
+//	        without a source (inbound text/image/file/sticker, module
+//	        clicks naming nothing), responses with one (module clicks,
+//	        WhatsApp reactions to a source's message), clicks and
+//	        unsubscribes. A read or open naming no message attaches to the
+//	        latest send row of its source, contact and node at or before
+//	        it; with none it is a send of its own (read implies delivered).
+//	sends   every receipt joined to its send(s) (ARRAY JOIN; a watermark
+//	        receipt covers every send of the contact with a row at or
+//	        before the watermark), one row per send: delivered? when? read?
+//	        opened? failed why?
 const sendsCTE = `
-own AS (
-    SELECT event_id, type, ts, source_id AS src, node_id AS node, channel_type AS ch, channel_id AS acc,
-           contact_id AS contact, message_id AS mid, send_id AS sid, message_kind AS kind, reason
+scanned AS (
+    SELECT type, ts, event_id, source_id, channel_type, channel_id, contact_id, node_id, message_id, send_id,
+           message_kind, reason, watermark, button_kind, button_id, url,
+           multiIf(source_kind != {kind:String} OR source_id NOT IN {ids:Array(String)},
+                       multiIf(type IN ('message.delivered', 'message.read', 'message.failed') AND source_id = ''
+                                   AND (message_id != '' OR watermark > toDateTime64(0, 3, 'UTC')), 'receipt',
+                               type = 'message.inbound' AND inbound_kind IN ('text', 'image', 'file', 'sticker'), 'reply',
+                               type = 'message.inbound' AND inbound_kind = 'reaction' AND channel_type = 'whatsapp'
+                                   AND reply_to != '', 'react',
+                               type = 'button.clicked' AND button_kind = 'module' AND source_id = '' AND message_id = '', 'reply',
+                               type = 'button.clicked' AND button_kind = 'module' AND source_id = '', 'fclick',
+                               type = 'contact.unsubscribed', 'unsub',
+                               ''),
+                   type != 'button.clicked', 'msg',
+                   button_kind IN ('url', 'module'), 'oclick',
+                   '') AS role,
+           if(type = 'message.inbound', reply_to, message_id) AS lk
     FROM events
-    WHERE team_id = {team:String}
-      AND type IN ('message.sent', 'message.delivered', 'message.failed', 'message.read', 'message.opened')
-      AND source_id IN {ids:Array(String)} AND source_kind = {kind:String} AND contact_id != ''
+    WHERE team_id = {team:String} AND contact_id != ''
+      AND ((type IN ('message.sent', 'message.delivered', 'message.failed', 'message.read', 'message.opened', 'button.clicked')
+            AND source_id IN {ids:Array(String)} AND source_kind = {kind:String})
+        OR (type IN ('message.delivered', 'message.read', 'message.failed', 'message.inbound', 'button.clicked', 'contact.unsubscribed')
+            AND contact_id IN (
+                SELECT contact_id FROM events
+                WHERE team_id = {team:String}
+                  AND type IN ('message.sent', 'message.delivered', 'message.failed', 'message.read', 'message.opened')
+                  AND source_id IN {ids:Array(String)} AND source_kind = {kind:String})
+            AND ts >= {lo:DateTime64(3, 'UTC')} AND ts <= {hi:DateTime64(3, 'UTC')}))
 ),
-bounds AS (
-    SELECT min(ts) AS lo FROM own
-),
-msgs AS (
-    SELECT src, acc, contact, mid, if(maxIf(sid, sid != '') != '', maxIf(sid, sid != ''), mid) AS skey
-    FROM own WHERE mid != ''
-    GROUP BY src, acc, contact, mid
+rows AS (
+    SELECT type, ts, event_id, channel_type AS ch, channel_id AS acc, contact_id AS contact, node_id AS node,
+           message_kind AS mkind, reason AS why, watermark AS wm, concat(button_kind, '/', button_id) AS button,
+           url AS link, role IN ('msg', 'oclick') AS own, role,
+           multiIf(own, source_id, lk != '', max(if(role = 'msg', source_id, '')) OVER by_message, '') AS src,
+           multiIf(send_id != '' AND own, send_id,
+                   message_id != '' AND role IN ('msg', 'oclick', 'receipt', 'fclick'),
+                       ifNull(nullIf(max(if(role = 'msg', send_id, '')) OVER by_message, ''), message_id),
+                   role = 'msg' AND type IN ('message.sent', 'message.delivered', 'message.failed'), event_id,
+                   '') AS key0
+    FROM scanned
+    WHERE role != ''
+    WINDOW by_message AS (PARTITION BY channel_type, channel_id, contact_id, lk)
 ),
 keyed AS (
-    SELECT o.event_id AS event_id, o.type AS type, o.ts AS ts, o.src AS src, o.node AS node, o.ch AS ch,
-           o.acc AS acc, o.contact AS contact, o.kind AS kind, o.reason AS reason,
-           multiIf(o.sid != '', o.sid,
-                   o.mid != '', m.skey,
-                   o.type IN ('message.sent', 'message.delivered', 'message.failed'), o.event_id,
-                   '') AS skey
-    FROM own AS o
-    LEFT JOIN msgs AS m ON m.src = o.src AND m.acc = o.acc AND m.contact = o.contact AND m.mid = o.mid
-),
-starts AS (
-    SELECT src, ch, acc, contact, skey, maxIf(node, node != '') AS snode, min(ts) AS t0
-    FROM keyed
-    WHERE skey != '' AND type IN ('message.sent', 'message.delivered', 'message.failed')
-    GROUP BY src, ch, acc, contact, skey
-),
-foreign AS (
-    SELECT type, ts, channel_type AS ch, channel_id AS acc, contact_id AS contact, message_id AS mid,
-           watermark AS wm, reason
-    FROM events
-    WHERE team_id = {team:String}
-      AND type IN ('message.delivered', 'message.read', 'message.failed')
-      AND source_id = '' AND contact_id IN (SELECT contact FROM own)
-      AND ts >= (SELECT lo FROM bounds) - INTERVAL 1 DAY
-      AND (message_id != '' OR watermark > toDateTime64(0, 3, 'UTC'))
-),
-ev AS (
-    SELECT src, ch, acc, contact, skey, type, ts, kind AS ev_kind, reason AS ev_reason, node AS ev_node
-    FROM keyed WHERE skey != ''
-    UNION ALL
-    SELECT k.src, k.ch, k.acc, k.contact, if(s.skey != '', s.skey, k.event_id), k.type, k.ts, k.kind, k.reason, k.node
-    FROM (SELECT * FROM keyed WHERE skey = '') AS k
-    ASOF LEFT JOIN starts AS s
-        ON s.src = k.src AND s.acc = k.acc AND s.contact = k.contact AND s.snode = k.node AND s.t0 <= k.ts
-    UNION ALL
-    SELECT m.src, f.ch, f.acc, f.contact, m.skey, f.type, f.ts, '', f.reason, ''
-    FROM foreign AS f
-    INNER JOIN msgs AS m ON m.acc = f.acc AND m.contact = f.contact AND m.mid = f.mid
-    UNION ALL
-    SELECT s.src, f.ch, f.acc, f.contact, s.skey, f.type, f.ts, '', '', ''
-    FROM foreign AS f
-    INNER JOIN starts AS s ON s.ch = f.ch AND s.acc = f.acc AND s.contact = f.contact
-    WHERE f.type != 'message.failed' AND f.wm > toDateTime64(0, 3, 'UTC') AND s.t0 <= f.wm
+    SELECT type, ts, ch, acc, contact, own, role, src, key0, node, mkind, why, wm,
+           arraySort(x -> x.4, groupArrayIf((src, key0, node, ts),
+                                            role = 'msg' AND type IN ('message.sent', 'message.delivered', 'message.failed'))
+                                   OVER by_contact) AS send_rows,
+           groupArrayIf(ts, role = 'reply') OVER by_contact AS replies,
+           groupArrayIf((src, ts), src != '' AND ((role = 'oclick' AND startsWith(button, 'module/')) OR role IN ('fclick', 'react')))
+               OVER by_contact AS answers,
+           groupArrayIf((src, ts, button, link, event_id, key0, node), src != '' AND role IN ('oclick', 'fclick'))
+               OVER by_contact AS clicks,
+           groupArrayIf(ts, role = 'unsub') OVER by_contact AS unsubs,
+           event_id
+    FROM rows
+    WINDOW by_contact AS (PARTITION BY ch, acc, contact)
 ),
 sends AS (
-    SELECT src, ch, acc, contact, skey,
-           maxIf(ev_node, ev_node != '') AS node,
-           maxIf(ev_kind, ev_kind != '') AS kind,
+    SELECT tgt.1 AS source, ch, acc, contact, tgt.2 AS send,
+           maxIf(node, own AND node != '') AS send_node,
+           maxIf(mkind, mkind != '') AS kind,
            min(ts) AS t0,
            countIf(type IN ('message.delivered', 'message.read', 'message.opened')) > 0 AS ok,
            minIf(ts, type IN ('message.delivered', 'message.read', 'message.opened')) AS delivered_at,
@@ -142,60 +145,64 @@ sends AS (
            minIf(ts, type = 'message.opened') AS opened_at,
            countIf(type = 'message.failed') > 0 AS is_failed,
            maxIf(ts, type = 'message.failed') AS failed_at,
-           argMaxIf(ev_reason, (ts, ev_reason), type = 'message.failed') AS reason
-    FROM ev
-    GROUP BY src, ch, acc, contact, skey
-),
-horizon AS (
-    SELECT greatest((SELECT max(ts) FROM own), (SELECT max(ts) FROM foreign)) AS hi
-),
-clicks AS (
-    SELECT source_id AS src, channel_id AS acc, contact_id AS contact, ts, event_id, button_kind AS bk,
-           button_id AS bid, url, send_id AS sid, message_id AS mid, node_id AS node
-    FROM events
-    WHERE team_id = {team:String} AND type = 'button.clicked'
-      AND source_id IN {ids:Array(String)} AND source_kind = {kind:String}
-      AND button_kind IN ('url', 'module') AND contact_id != ''
-    UNION ALL
-    SELECT m.src, c.acc, c.contact, c.ts, c.event_id, 'module', c.bid, c.url, '', c.mid, ''
-    FROM (
-        SELECT channel_id AS acc, contact_id AS contact, ts, event_id, button_id AS bid, url, message_id AS mid
-        FROM events
-        WHERE team_id = {team:String} AND type = 'button.clicked' AND source_id = ''
-          AND button_kind = 'module' AND message_id != ''
-          AND contact_id IN (SELECT contact FROM own)
-          AND ts >= (SELECT lo FROM bounds) - INTERVAL 1 DAY
-    ) AS c
-    INNER JOIN msgs AS m ON m.acc = c.acc AND m.contact = c.contact AND m.mid = c.mid
-),
-replies AS (
-    SELECT channel_id AS acc, contact_id AS contact, groupArray(ts) AS tss
-    FROM events
-    WHERE team_id = {team:String}
-      AND ((type = 'message.inbound' AND inbound_kind IN ('text', 'image', 'file', 'sticker'))
-        OR (type = 'button.clicked' AND button_kind = 'module' AND source_id = '' AND message_id = ''))
-      AND contact_id IN (SELECT contact FROM own)
-      AND ts >= (SELECT lo FROM bounds) AND ts <= (SELECT hi FROM horizon) + INTERVAL 48 HOUR
-    GROUP BY acc, contact
-),
-answers AS (
-    SELECT src, acc, contact, groupArray(ts) AS tss
-    FROM (
-        SELECT src, acc, contact, ts FROM clicks WHERE bk = 'module'
-        UNION ALL
-        SELECT m.src, r.acc, r.contact, r.ts
-        FROM (
-            SELECT channel_id AS acc, contact_id AS contact, ts, reply_to
-            FROM events
-            WHERE team_id = {team:String} AND type = 'message.inbound' AND inbound_kind = 'reaction'
-              AND channel_type = 'whatsapp' AND reply_to != ''
-              AND contact_id IN (SELECT contact FROM own)
-              AND ts >= (SELECT lo FROM bounds)
-        ) AS r
-        INNER JOIN msgs AS m ON m.acc = r.acc AND m.contact = r.contact AND m.mid = r.reply_to
-    )
-    GROUP BY src, acc, contact
+           argMaxIf(why, (ts, why), type = 'message.failed') AS reason,
+           any(send_rows) AS c_sends, any(replies) AS c_replies, any(answers) AS c_answers,
+           any(clicks) AS c_clicks, any(unsubs) AS c_unsubs
+    FROM keyed
+    ARRAY JOIN arrayConcat(
+        if(role = 'msg',
+           [(src, if(key0 != '', key0,
+                     ifNull(nullIf(arrayLast(x -> x.1 = src AND x.3 = node AND x.4 <= ts, send_rows).2, ''), event_id)))],
+           []),
+        if(role = 'receipt' AND src != '', [(src, key0)], []),
+        if(role = 'receipt' AND type != 'message.failed' AND wm > toDateTime64(0, 3, 'UTC'),
+           arrayDistinct(arrayMap(x -> (x.1, x.2), arrayFilter(x -> x.4 <= wm, send_rows))), [])) AS tgt
+    GROUP BY source, ch, acc, contact, send
 )`
+
+// span is the time span of a set of sources' own message events.
+type span struct {
+	n      uint64
+	lo, hi time.Time
+}
+
+const spanSQL = `
+SELECT count(), min(ts), max(ts)
+FROM events
+WHERE team_id = {team:String}
+  AND type IN ('message.sent', 'message.delivered', 'message.failed', 'message.read', 'message.opened')
+  AND source_id IN {ids:Array(String)} AND source_kind = {kind:String} AND contact_id != ''`
+
+// Receipts and responses without a source are looked for from a day before
+// the sources' first message event (clocks of platforms differ) to
+// afterSpan after their last one.
+const (
+	beforeSpan = 24 * time.Hour
+	afterSpan  = 30 * 24 * time.Hour
+)
+
+// span reads the span of the sources' message events; n is 0 when they
+// have none.
+func (s *Service) span(ctx context.Context, team, kind string, ids []string) (span, error) {
+	rows, err := s.query(ctx, spanSQL, "team", team, "kind", kind, "ids", chparam.Strings(ids))
+	if err != nil {
+		return span{}, fmt.Errorf("query span of %s %s: %w", kind, strings.Join(ids, ","), err)
+	}
+	defer rows.Close()
+	var sp span
+	if rows.Next() {
+		if err := rows.Scan(&sp.n, &sp.lo, &sp.hi); err != nil {
+			return span{}, scanErr("span of "+kind, strings.Join(ids, ","), err)
+		}
+	}
+	return sp, rows.Err()
+}
+
+// sourceParams are the parameters of sendsCTE.
+func sourceParams(team, kind string, ids []string, sp span, extra ...string) []string {
+	return append([]string{"team", team, "kind", kind, "ids", chparam.Strings(ids), "trk", chparam.Strings(trackableKinds),
+		"lo", chTime(sp.lo.Add(-beforeSpan)), "hi", chTime(sp.hi.Add(afterSpan))}, extra...)
+}
 
 // withCTEs joins CTE definitions into a WITH clause.
 func withCTEs(ctes ...string) string {

@@ -4,6 +4,7 @@
 //	omnistream migrate    apply ClickHouse migrations and exit
 //	omnistream team       create teams and manage their API keys
 //	omnistream gen        generate demo or load events
+//	omnistream dlq        list, inspect and replay dead letters
 //
 // Every flag has an environment variable (OMNISTREAM_<FLAG>, upper case,
 // dashes as underscores); flags win.
@@ -39,6 +40,8 @@ func main() {
 		err = cmdTeam(ctx, os.Args[2:], logger)
 	case "gen":
 		err = cmdGen(ctx, os.Args[2:], logger)
+	case "dlq":
+		err = cmdDLQ(ctx, os.Args[2:], logger)
 	case "help", "-h", "--help":
 		usage()
 		return
@@ -61,6 +64,7 @@ commands:
   migrate   apply the ClickHouse schema and exit
   team      create a team (team create) or manage keys (team keys)
   gen       generate demo/load events into the ingest API or Kafka
+  dlq       list, show and replay dead letters
 
 Run 'omnistream <command> -h' for its flags.
 `)

@@ -24,6 +24,17 @@ func appFlags(fs *flag.FlagSet) *app.Config {
 	fs.StringVar(&cfg.HTTPAddr, "http-addr", cfg.HTTPAddr, "listen address of the API, webhooks and dashboard")
 	fs.Var((*listFlag)(&cfg.Roles), "roles", "roles of this process: ingest,process,serve,scheduler")
 	fs.StringVar(&cfg.AdminToken, "admin-token", cfg.AdminToken, "bearer token of the admin API (empty disables it)")
+	fs.BoolVar(&cfg.Kafka.TLS, "kafka-tls", false, "use TLS to the external Kafka")
+	fs.StringVar(&cfg.Kafka.CAFile, "kafka-tls-ca", "", "PEM CA bundle for the Kafka TLS connection")
+	fs.StringVar(&cfg.Kafka.SASLMechanism, "kafka-sasl-mechanism", "", "SASL mechanism: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+	fs.StringVar(&cfg.Kafka.SASLUser, "kafka-sasl-user", "", "SASL user")
+	fs.StringVar(&cfg.Kafka.SASLPassword, "kafka-sasl-password", "", "SASL password")
+	fs.BoolVar(&cfg.ClickHouseTLS, "clickhouse-tls", false, "use TLS to the external ClickHouse (implied by https:// URLs)")
+	fs.StringVar(&cfg.ClickHouseCAFile, "clickhouse-tls-ca", "", "PEM CA bundle for the ClickHouse TLS connection")
+	fs.StringVar(&cfg.SecretKey, "secret-key", "", "key signing click-redirect links (default: generated in the data dir; share it across instances)")
+	fs.DurationVar(&cfg.PublishTimeout, "publish-timeout", cfg.PublishTimeout, "how long ingest waits for Kafka before answering 503")
+	fs.DurationVar(&cfg.FlushInterval, "flush-interval", cfg.FlushInterval, "longest a processed record waits before its batch is written")
+	fs.Var(int32Flag{&cfg.Partitions}, "partitions", "partitions of the events and state topics when this process creates them")
 	return &cfg
 }
 
@@ -128,5 +139,23 @@ func cmdTeam(ctx context.Context, args []string, logger *slog.Logger) error {
 			fmt.Printf("%s  created %s  %s\n", k.KeyID, k.CreatedAt.Format("2006-01-02 15:04"), state)
 		}
 	}
+	return nil
+}
+
+type int32Flag struct{ p *int32 }
+
+func (f int32Flag) String() string {
+	if f.p == nil {
+		return "0"
+	}
+	return fmt.Sprint(*f.p)
+}
+
+func (f int32Flag) Set(v string) error {
+	var n int32
+	if _, err := fmt.Sscan(v, &n); err != nil {
+		return fmt.Errorf("not a number: %q", v)
+	}
+	*f.p = n
 	return nil
 }

@@ -161,7 +161,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := h.pub.Publish(ctx, team.ID, events); err != nil {
 		h.logger.Warn("publish failed", "team", team.ID, "events", len(events), "err", err)
 		w.Header().Set("Retry-After", "1")
-		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "event log unavailable; nothing was accepted, retry the same request"})
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "event log unavailable; the batch was not accepted (part of it may be stored): retry the same request, duplicates are dropped"})
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": len(events)})

@@ -21,11 +21,14 @@ type Config struct {
 	Brokers   []string  // required
 	Topic     string    // default omni.events
 	DLQTopic  string    // dead letters of the sources; default omni.dlq
+	// DeliveryTimeout fails a record not acknowledged in time (the caller
+	// answers 503 and the sender retries). Default 10s.
+	DeliveryTimeout time.Duration
 	KafkaOpts []kgo.Opt // TLS, SASL
 }
 
 // DefaultConfig publishes to omni.events.
-func DefaultConfig() Config { return Config{Topic: "omni.events", DLQTopic: "omni.dlq"} }
+func DefaultConfig() Config { return Config{Topic: "omni.events", DLQTopic: "omni.dlq", DeliveryTimeout: 10 * time.Second} }
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
@@ -35,6 +38,9 @@ func (c Config) Validate() error {
 	}
 	if c.Topic == "" {
 		errs = append(errs, errors.New("publish: topic is required"))
+	}
+	if c.DeliveryTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("publish: delivery timeout must be positive, got %s", c.DeliveryTimeout))
 	}
 	if c.DLQTopic == "" {
 		errs = append(errs, errors.New("publish: dead-letter topic is required"))
@@ -64,6 +70,7 @@ func New(cfg Config) (*Publisher, error) {
 		kgo.ProducerBatchCompression(kgo.Lz4Compression()),
 		kgo.ProducerLinger(0),
 		kgo.DefaultProduceTopic(cfg.Topic),
+		kgo.RecordDeliveryTimeout(cfg.DeliveryTimeout),
 	}, cfg.KafkaOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("create publisher: %w", err)
@@ -86,8 +93,27 @@ func (p *Publisher) Publish(ctx context.Context, teamID string, events []event.E
 		recs[i] = &kgo.Record{Topic: p.topic, Key: key, Value: v,
 			Headers: []kgo.RecordHeader{{Key: "event_id", Value: []byte(e.EventID)}}}
 	}
-	if err := p.cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		return fmt.Errorf("%w: publish %d events of team %s: %v", ErrUnavailable, len(events), teamID, err)
+	return p.produce(ctx, recs, fmt.Sprintf("publish %d events of team %s", len(events), teamID))
+}
+
+// produce writes recs and waits for every acknowledgement, or for ctx: an
+// in-flight produce to a broker that went away can take long to fail, and
+// the caller must answer in time. Records still in flight when ctx ends may
+// land later; senders retry and duplicates are dropped downstream.
+func (p *Publisher) produce(ctx context.Context, recs []*kgo.Record, what string) error {
+	results := make(chan error, len(recs))
+	for _, r := range recs {
+		p.cl.Produce(ctx, r, func(_ *kgo.Record, err error) { results <- err })
+	}
+	for range recs {
+		select {
+		case err := <-results:
+			if err != nil {
+				return fmt.Errorf("%w: %s: %v", ErrUnavailable, what, err)
+			}
+		case <-ctx.Done():
+			return fmt.Errorf("%w: %s: %v", ErrUnavailable, what, ctx.Err())
+		}
 	}
 	return nil
 }
@@ -101,10 +127,7 @@ func (p *Publisher) DeadLetter(ctx context.Context, source string, raw []byte, r
 		{Key: "source", Value: []byte(source)},
 		{Key: "failed_at", Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
 	}}
-	if err := p.cl.ProduceSync(ctx, r).FirstErr(); err != nil {
-		return fmt.Errorf("%w: dead-letter from %s: %v", ErrUnavailable, source, err)
-	}
-	return nil
+	return p.produce(ctx, []*kgo.Record{r}, "dead-letter from "+source)
 }
 
 // Close flushes and closes the producer.

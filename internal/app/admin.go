@@ -72,6 +72,22 @@ func (a *App) adminRoutes(mux *http.ServeMux) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
+	mux.Handle("PUT /v1/admin/credentials", admin(func(w http.ResponseWriter, r *http.Request) {
+		var c channels.Credential
+		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<16)).Decode(&c); err != nil {
+			reports.WriteError(w, http.StatusBadRequest, "body", err.Error())
+			return
+		}
+		if _, err := a.Teams.Get(r.Context(), c.TeamID); err != nil {
+			reports.WriteError(w, http.StatusBadRequest, "team_id", err.Error())
+			return
+		}
+		if err := a.Channels.PutCredential(r.Context(), c); err != nil {
+			reports.WriteError(w, http.StatusBadRequest, "body", err.Error())
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
 	mux.Handle("POST /v1/admin/teams/{id}/keys", admin(func(w http.ResponseWriter, r *http.Request) {
 		key, err := a.Teams.CreateKey(r.Context(), r.PathValue("id"))
 		if errors.Is(err, teams.ErrNotFound) {

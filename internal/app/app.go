@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,8 @@ import (
 	"github.com/omnistream/omnistream/internal/teams"
 	"github.com/omnistream/omnistream/internal/topics"
 	"github.com/omnistream/omnistream/processors/runtime"
+	"github.com/omnistream/omnistream/queries/audience"
+	"github.com/omnistream/omnistream/sinks/adsync"
 	"github.com/omnistream/omnistream/sinks/chsink"
 	"github.com/omnistream/omnistream/sinks/schema"
 )
@@ -51,10 +54,15 @@ type App struct {
 	// Sign mints tracked links.
 	Redirect *redirect.Handler
 	Topics   topics.Config
-	pub      *publish.Publisher
-	rt       *runtime.Runtime
-	http     *http.Server
-	HTTPURL  string // base URL of the API
+	// KafkaOpts are the client options every Kafka client of the process uses.
+	KafkaOpts []kgo.Opt
+	pub       *publish.Publisher
+
+	audiences *audience.Store
+	scheduler *adsync.Scheduler
+	rt        *runtime.Runtime
+	http      *http.Server
+	HTTPURL   string // base URL of the API
 
 	ready  chan struct{}
 	cancel context.CancelFunc
@@ -90,13 +98,19 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err er
 	a.cancel = cancel
 	if cfg.Has(RoleIngest) {
 		pcfg := publish.DefaultConfig()
-		pcfg.Brokers, pcfg.Topic, pcfg.DLQTopic = a.Brokers, a.Topics.Events, a.Topics.DLQ
+		pcfg.Brokers, pcfg.Topic, pcfg.DLQTopic, pcfg.KafkaOpts = a.Brokers, a.Topics.Events, a.Topics.DLQ, a.KafkaOpts
+		pcfg.DeliveryTimeout = cfg.PublishTimeout
 		if a.pub, err = publish.New(pcfg); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.Has(RoleProcess) {
 		if err := a.startProcessors(runCtx); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Has(RoleServe) || cfg.Has(RoleScheduler) {
+		if err := a.startAudiences(runCtx); err != nil {
 			return nil, err
 		}
 	}
@@ -110,6 +124,11 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err er
 }
 
 func (a *App) startKafka(ctx context.Context) error {
+	opts, err := a.cfg.Kafka.opts()
+	if err != nil {
+		return err
+	}
+	a.KafkaOpts = opts
 	a.Topics = topics.DefaultConfig()
 	a.Topics.Partitions = a.cfg.Partitions
 	a.Brokers = a.cfg.KafkaBrokers
@@ -121,7 +140,7 @@ func (a *App) startKafka(ctx context.Context) error {
 		a.broker = b
 		a.Brokers = b.Addrs()
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(a.Brokers...))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(a.Brokers...)}, a.KafkaOpts...)...)
 	if err != nil {
 		return fmt.Errorf("connect to kafka %v: %w", a.Brokers, err)
 	}
@@ -168,6 +187,13 @@ func (a *App) startClickHouse(ctx context.Context) error {
 		}
 		o.Protocol = clickhouse.HTTP
 		o.Auth.Database = "default"
+		if a.cfg.ClickHouseTLS || a.cfg.ClickHouseCAFile != "" || strings.HasPrefix(a.cfg.ClickHouseURL, "https://") {
+			tc, err := tlsConfig(a.cfg.ClickHouseCAFile)
+			if err != nil {
+				return fmt.Errorf("clickhouse tls: %w", err)
+			}
+			o.TLS = tc
+		}
 		opts = o
 		if u, err := url.Parse(a.cfg.ClickHouseURL); err == nil {
 			a.CHAddr = u.Host
@@ -213,6 +239,7 @@ func (a *App) startProcessors(ctx context.Context) error {
 	}
 	rcfg := runtime.DefaultConfig()
 	rcfg.Brokers, rcfg.Topics, rcfg.FlushInterval, rcfg.Hooks = a.Brokers, a.Topics, a.cfg.FlushInterval, a.cfg.ProcessorHooks
+	rcfg.KafkaOpts = a.KafkaOpts
 	rm := runtime.NewMetrics()
 	if err := rm.Register(a.reg); err != nil {
 		return err

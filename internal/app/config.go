@@ -55,6 +55,15 @@ type Config struct {
 	FlushInterval time.Duration
 	// SecretKey signs click-redirect tokens. Default: generated and kept in DataDir.
 	SecretKey string
+	// Kafka is TLS/SASL towards an external Kafka.
+	Kafka KafkaSecurity
+	// ClickHouseTLS enables TLS towards an external ClickHouse (https:// URLs
+	// turn it on too); ClickHouseCAFile adds a CA bundle.
+	ClickHouseTLS    bool
+	ClickHouseCAFile string
+	// PublishTimeout bounds how long the ingest API waits for Kafka before
+	// answering 503 with Retry-After. Default 10s.
+	PublishTimeout time.Duration
 	// ProcessorHooks are fault-injection points, for tests only.
 	ProcessorHooks runtime.Hooks
 }
@@ -63,7 +72,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{DataDir: "data", KafkaPort: 9092, ClickHousePort: 8123, Database: "omnistream",
 		HTTPAddr: "127.0.0.1:8080", Roles: []string{RoleIngest, RoleProcess, RoleServe, RoleScheduler},
-		Partitions: 4, FlushInterval: 200 * time.Millisecond}
+		Partitions: 4, FlushInterval: 200 * time.Millisecond, PublishTimeout: 10 * time.Second}
 }
 
 // Has reports whether the process runs role.
@@ -88,6 +97,12 @@ func (c Config) Validate() error {
 	}
 	if c.Partitions < 1 {
 		errs = append(errs, fmt.Errorf("partitions must be at least 1, got %d", c.Partitions))
+	}
+	if err := c.Kafka.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.PublishTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("publish timeout must be positive, got %s", c.PublishTimeout))
 	}
 	if c.FlushInterval <= 0 {
 		errs = append(errs, fmt.Errorf("flush interval must be positive, got %s", c.FlushInterval))

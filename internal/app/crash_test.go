@@ -130,6 +130,40 @@ func TestCrashSIGKILL(t *testing.T) {
 	check(t, again)
 }
 
+// TestThreeProcessesKilled runs three processor processes in one group,
+// SIGKILLs one mid-stream, restarts it, then kills another: exact numbers.
+func TestThreeProcessesKilled(t *testing.T) {
+	e := newEnv(t)
+	_, check := loadScenario(t, e, "three0")
+	probe := e.start(t, app.RoleScheduler)
+	defer probe.Close()
+	spawn := func() *exec.Cmd {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestProcessorChild$")
+		cmd.Env = append(os.Environ(), "OMNI_CHILD=1",
+			"OMNI_BROKERS="+strings.Join(e.cfg.KafkaBrokers, ","), "OMNI_CH="+e.cfg.ClickHouseURL, "OMNI_DB="+e.cfg.Database)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	kids := []*exec.Cmd{spawn(), spawn(), spawn()}
+	deadline := time.Now().Add(60 * time.Second)
+	for eventCount(t, probe, "three0") == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no child wrote")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	kids[0].Process.Signal(syscall.SIGKILL)
+	kids[0].Wait()
+	kids[0] = spawn()
+	time.Sleep(500 * time.Millisecond)
+	kids[1].Process.Signal(syscall.SIGKILL)
+	kids[1].Wait()
+	check(t, probe)
+}
+
 // TestProcessorChild is the processor process of TestCrashSIGKILL; it does
 // nothing unless started by it. Each batch pauses between the ClickHouse
 // insert and the commit, where the kill is most likely to land.

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/omnistream/omnistream/ingest/api"
+	"github.com/omnistream/omnistream/queries/analytics"
 	"github.com/omnistream/omnistream/queries/customers"
 	"github.com/omnistream/omnistream/queries/reports"
 )
@@ -22,7 +23,9 @@ func (a *App) routes() (http.Handler, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
 	auth := a.Teams.Middleware
 	if a.cfg.Has(RoleIngest) {
-		h, err := api.New(api.DefaultConfig(), a.pub, a.logger)
+		acfg := api.DefaultConfig()
+		acfg.PublishTimeout = a.cfg.PublishTimeout
+		h, err := api.New(acfg, a.pub, a.logger)
 		if err != nil {
 			return nil, err
 		}
@@ -34,6 +37,8 @@ func (a *App) routes() (http.Handler, error) {
 	if a.cfg.Has(RoleServe) {
 		reports.New(a.DB, a.logger).Register(mux, auth)
 		customers.New(a.DB, a.logger).Register(mux, auth)
+		analytics.New(a.DB, a.logger).Register(mux, auth)
+		a.mountAudiences(mux, auth)
 	}
 	a.adminRoutes(mux)
 	return mux, nil

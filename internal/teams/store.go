@@ -114,6 +114,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Team, error) {
 		return nil, fmt.Errorf("scan team %s: %w", id, err)
 	}
 	t.WeekStart = time.Weekday(ws)
+	t.loadLocation()
 	for i := range rk {
 		t.Rates[rk[i]] = trimDecimal(rv[i])
 	}

@@ -24,16 +24,24 @@ type Team struct {
 	loc *time.Location
 }
 
-// Location is the team's time zone.
+// Location is the team's time zone (UTC when the zone is unknown). It is
+// safe for concurrent use: Teams from the Store carry their zone loaded.
 func (t *Team) Location() *time.Location {
-	if t.loc == nil {
-		loc, err := time.LoadLocation(t.TimeZone)
-		if err != nil {
-			return time.UTC
-		}
+	if t.loc != nil {
+		return t.loc
+	}
+	loc, err := time.LoadLocation(t.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// loadLocation caches the zone; call it before the team is shared.
+func (t *Team) loadLocation() {
+	if loc, err := time.LoadLocation(t.TimeZone); err == nil {
 		t.loc = loc
 	}
-	return t.loc
 }
 
 var idRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)

@@ -139,8 +139,24 @@ func (w *worker) fail(err error) {
 
 func (w *worker) handle(ctx context.Context, recs []*kgo.Record) error {
 	if !w.started {
-		if err := w.start(ctx, recs[0].Offset); err != nil {
-			return err
+		// Rebuilding needs ClickHouse and Kafka: wait for them rather than
+		// give up the partition.
+		backoff := 100 * time.Millisecond
+		for {
+			err := w.start(ctx, recs[0].Offset)
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return err
+			}
+			w.r.logger.Warn("partition restore failed, retrying", "partition", w.p, "err", err, "backoff", backoff)
+			select {
+			case <-ctx.Done():
+				return err
+			case <-time.After(backoff):
+			}
+			backoff = min(backoff*2, 10*time.Second)
 		}
 	}
 	for _, rec := range recs {
@@ -264,9 +280,18 @@ func (w *worker) flush(ctx context.Context) error {
 	}
 	offsets := map[string]map[int32]kgo.EpochOffset{w.r.cfg.Topics.Events: {w.p: {Epoch: w.epoch, Offset: last + 1}}}
 	var commitErr error
-	w.r.cl.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
-		commitErr = commitError(resp, err)
-	})
+	for attempt := 0; attempt < 5; attempt++ {
+		w.r.cl.CommitOffsetsSync(ctx, offsets, func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+			commitErr = commitError(resp, err)
+		})
+		if commitErr == nil || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(100<<attempt) * time.Millisecond):
+		}
+	}
 	if commitErr != nil {
 		return fmt.Errorf("commit partition %d offset %d: %w", w.p, last+1, commitErr)
 	}

@@ -265,6 +265,23 @@ ORDER BY (kind, id, app);
 
 CREATE TABLE IF NOT EXISTS channels ON CLUSTER 'omni' AS channels_local ENGINE = Distributed('omni', currentDatabase(), 'channels_local', cityHash64(id));
 
+-- credentials
+CREATE TABLE IF NOT EXISTS ad_credentials_local ON CLUSTER 'omni'
+(
+    team_id    String,
+    platform   LowCardinality(String),
+    account    String,
+    token      String,
+    access_key String,
+    secret_key String,
+    version    UInt64,
+    deleted    UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY (team_id, platform, account);
+
+CREATE TABLE IF NOT EXISTS ad_credentials ON CLUSTER 'omni' AS ad_credentials_local ENGINE = Distributed('omni', currentDatabase(), 'ad_credentials_local', cityHash64(team_id));
+
 -- audiences
 CREATE TABLE IF NOT EXISTS audiences_local ON CLUSTER 'omni'
 (

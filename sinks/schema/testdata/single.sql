@@ -245,6 +245,21 @@ CREATE TABLE IF NOT EXISTS channels
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (kind, id, app);
 
+-- credentials
+CREATE TABLE IF NOT EXISTS ad_credentials
+(
+    team_id    String,
+    platform   LowCardinality(String),
+    account    String,
+    token      String,
+    access_key String,
+    secret_key String,
+    version    UInt64,
+    deleted    UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY (team_id, platform, account);
+
 -- audiences
 CREATE TABLE IF NOT EXISTS audiences
 (

@@ -4,10 +4,12 @@
 // The library is loaded at run time with dlopen, so building the module never
 // needs it; `make chdb` (deploy/scripts/fetch-chdb.sh) installs it at
 // DefaultLibPath. Open boots the engine on a data directory; SQL text enters
-// through DB.Query together with the name of the output format, and the
-// engine's output leaves as the bytes of that format in a Result. Query
-// parameters ({name:Type} placeholders) are bound by the engine, never
-// formatted into the SQL text.
+// through DB.Query/QueryWith together with the name of the output format,
+// and the engine's output leaves as the bytes of that format in a Result, or
+// chunk by chunk from DB.Stream for row-returning queries. Query parameters
+// ({name:Type} placeholders) are bound by the engine, never formatted into
+// the SQL text. Each query is tagged through its log_comment setting so that
+// a cancelled context kills it (KILL QUERY).
 //
 // What the engine allows, measured with chDB 26.5:
 //
@@ -20,4 +22,10 @@
 //   - Inline data in the query text ends at the first blank line ("\n\n"),
 //     so binary insert bodies must not travel inline: write them to a file
 //     and use INSERT INTO t FROM INFILE 'file' FORMAT fmt.
+//   - DROP/DETACH ... SYNC never returns (the drop itself happens); leave
+//     SYNC out. Settings passed as connection arguments are ignored, so
+//     they are applied with SET on the query's own connection.
+//   - The streaming API writes each chunk as a whole document of the format
+//     (headers and footers repeat), so only formats whose documents
+//     concatenate can be streamed as they are.
 package chdb

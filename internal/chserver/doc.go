@@ -10,7 +10,14 @@
 // a file under the data directory and handed to the engine with
 // INSERT ... FROM INFILE, because chDB cuts inline data at the first blank
 // line. Results leave in the requested format (default_format, a FORMAT
-// clause, or TabSeparated), optionally compressed; errors leave as ClickHouse
-// writes them: a 4xx/5xx status, X-ClickHouse-Exception-Code and a
-// "Code: N. DB::Exception: ..." body.
+// clause, or TabSeparated), optionally compressed; results over 1 MiB of
+// row-returning queries in stream-friendly formats are streamed as the
+// engine produces them unless wait_end_of_query=1. Errors leave as
+// ClickHouse writes them: a 4xx/5xx status, X-ClickHouse-Exception-Code and
+// a "Code: N. DB::Exception: ..." body, or, once a streamed response has
+// started, an in-band "__exception__" frame tagged as announced in
+// X-ClickHouse-Exception-Tag.
+//
+// Not supported, answered with a ClickHouse-style NOT_IMPLEMENTED error:
+// sessions (session_id) and external tables (multipart bodies).
 package chserver

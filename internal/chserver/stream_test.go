@@ -19,7 +19,7 @@ import (
 // Results larger than the server's buffer are streamed; these tests read
 // such results back exactly and see exceptions raised after streaming began.
 
-const bigRows = 3_000_000
+const bigRows = 500_000
 
 func TestStreamedResults(t *testing.T) {
 	ctx := context.Background()
@@ -67,7 +67,7 @@ func TestStreamedResults(t *testing.T) {
 	}
 
 	t.Run("ArrowStream", func(t *testing.T) {
-		rc, err := db.Conn.QueryFormat(ctx, "ArrowStream", "SELECT number FROM numbers(3000000)")
+		rc, err := db.Conn.QueryFormat(ctx, "ArrowStream", "SELECT number FROM numbers(500000)")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestStreamedResults(t *testing.T) {
 	})
 }
 
-const failLate = "SELECT number, throwIf(number = 2500000, 'late failure') FROM numbers(3000000) SETTINGS max_block_size = 10000"
+const failLate = "SELECT number, throwIf(number = 400000, 'late failure') FROM numbers(500000) SETTINGS max_block_size = 10000"
 
 func TestStreamedException(t *testing.T) {
 	ctx := context.Background()

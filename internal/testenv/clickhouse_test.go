@@ -2,7 +2,10 @@ package testenv_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/omnistream/omnistream/internal/testenv"
 )
@@ -38,5 +41,22 @@ func TestDatabaseIsolated(t *testing.T) {
 		if n != want {
 			t.Errorf("count in %s = %d, want %d", db.Name, n, want)
 		}
+	}
+}
+
+func TestDSNWithDatabaseSQL(t *testing.T) {
+	db := testenv.Database(t)
+	sqldb, err := sql.Open("clickhouse", db.Server.DSN(db.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sqldb.Close()
+	var cur string
+	var n uint64
+	if err := sqldb.QueryRow("SELECT currentDatabase(), {n:UInt64} + 1", clickhouse.Named("n", 41)).Scan(&cur, &n); err != nil {
+		t.Fatalf("query through database/sql: %v", err)
+	}
+	if cur != db.Name || n != 42 {
+		t.Fatalf("got (%s, %d), want (%s, 42)", cur, n, db.Name)
 	}
 }

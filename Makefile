@@ -11,7 +11,7 @@ PKGS      := ./...
 
 export OMNISTREAM_CHDB_LIB ?= $(CHDB_LIB)
 
-.PHONY: all build run test test-race lint bench chdb deps clean
+.PHONY: all build run test test-race lint bench chdb deps clean fuzz-smoke
 
 all: build
 
@@ -33,10 +33,26 @@ build: deps
 run: build chdb
 	$(BIN) run -data-dir $(DATA_DIR) -demo
 
-## test: every test, integration tests included
+## test: every test, integration tests included, then a short fuzz of the decoders
 test: deps chdb
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 40m $(PKGS)
+	$(MAKE) --no-print-directory fuzz-smoke
+
+# Decoders and parsers of outside input, each fuzzed briefly past its
+# checked-in corpus (which plain `go test` already replays).
+FUZZ_TARGETS := ./ingest/event:FuzzDecode ./ingest/event:FuzzDecodeBatch \
+	./ingest/webhooks/line:FuzzMapBody ./ingest/webhooks/meta:FuzzMapBody ./ingest/webhooks/whatsapp:FuzzMapBody \
+	./ingest/redirect:FuzzDecode ./ingest/pixel:FuzzBuild ./identity/normalize:FuzzPhone ./identity/normalize:FuzzEmail
+FUZZ_TIME ?= 4s
+
+## fuzz-smoke: fuzz each decoder for FUZZ_TIME
+fuzz-smoke:
+	@n=0; for t in $(FUZZ_TARGETS); do pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZ_TIME) $$pkg >/tmp/omnistream-fuzz.log 2>&1 || { cat /tmp/omnistream-fuzz.log; echo "fuzz: 0 passed, 1 failed"; exit 1; }; \
+		n=$$((n+1)); \
+	done; echo "fuzz: $$n passed, 0 failed"
 
 ## test-race: every test under the race detector
 test-race: deps chdb

@@ -1,6 +1,7 @@
 package event
 
 import (
+	stdjson "encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -147,3 +148,5 @@ func TestEveryTypeKnown(t *testing.T) {
 		}
 	}
 }
+
+func jsonValid(b []byte) bool { return stdjson.Valid(b) }

@@ -36,3 +36,26 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeBatch checks that any request body either is refused with a
+// message or splits into records that are each valid JSON.
+func FuzzDecodeBatch(f *testing.F) {
+	f.Add([]byte(`[{"a":1},{"b":2}]`))
+	f.Add([]byte("{\"a\":1}\n\n{\"b\":[1,2]}\r\n"))
+	f.Add([]byte("[]"))
+	f.Add([]byte("\n\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		recs, err := DecodeBatch(body)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		for i, r := range recs {
+			if !jsonValid(r) {
+				t.Fatalf("record %d is not valid JSON: %q", i, r)
+			}
+		}
+	})
+}

@@ -217,8 +217,15 @@ func TestReadOnlyUser(t *testing.T) {
 		"CREATE TABLE r2 (x UInt8) ENGINE = Memory",
 		"DROP TABLE r",
 		"SET readonly = 0",
+		"SELECT count() FROM file('/etc/hostname', 'LineAsString')",
 	} {
-		err := analyst.Exec(ctx, sql)
+		var err error
+		if strings.HasPrefix(sql, "SELECT") {
+			var n uint64
+			err = analyst.QueryRow(ctx, sql).Scan(&n)
+		} else {
+			err = analyst.Exec(ctx, sql)
+		}
 		var ex *clickhouse.Exception
 		if !errors.As(err, &ex) || ex.Code != 164 {
 			t.Errorf("analyst %q: %v, want READONLY (164)", sql, err)

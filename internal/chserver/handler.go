@@ -33,7 +33,7 @@ var httpParams = map[string]bool{
 	"send_progress_in_http_headers": true, "http_headers_progress_interval_ms": true,
 	"http_response_buffer_size": true, "stacktrace": true, "role": true,
 	"add_http_cors_header": true, "cancel_http_readonly_queries_on_client_close": true,
-	"http_wait_end_of_query": true, "output_format_parallel_formatting": false,
+	"http_wait_end_of_query": true,
 }
 
 // request is one parsed HTTP query.
@@ -290,12 +290,8 @@ func (s *Server) statement(urlQuery string, body io.Reader, hasParams bool) (sql
 
 	// The query is in the body, possibly followed by insert data.
 	headLimit := min(s.cfg.MaxQueryBytes, 1<<20)
-	head := make([]byte, headLimit)
-	n, err := io.ReadFull(body, head)
-	switch {
-	case err == nil, errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		head = head[:n]
-	default:
+	head, err := io.ReadAll(io.LimitReader(body, headLimit))
+	if err != nil {
 		return "", "", bodyError(err)
 	}
 	text := string(head)

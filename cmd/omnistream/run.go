@@ -10,6 +10,7 @@ import (
 	"github.com/omnistream/omnistream/internal/app"
 	"github.com/omnistream/omnistream/internal/demo"
 	"github.com/omnistream/omnistream/internal/teams"
+	"github.com/omnistream/omnistream/sinks/schema"
 )
 
 func appFlags(fs *flag.FlagSet) *app.Config {
@@ -67,9 +68,25 @@ func cmdRun(ctx context.Context, args []string, logger *slog.Logger) error {
 func cmdMigrate(ctx context.Context, args []string, logger *slog.Logger) error {
 	fs := flag.NewFlagSet("migrate", flag.ExitOnError)
 	cfg := appFlags(fs)
+	print := fs.Bool("print", false, "print the DDL (for -cluster: ON CLUSTER, replicated and distributed tables) and exit without connecting")
 	fs.Parse(args)
 	if err := envDefaults(fs); err != nil {
 		return err
+	}
+	if *print {
+		scfg := schema.DefaultConfig()
+		scfg.Cluster = cfg.Cluster
+		migs, err := schema.Render(scfg)
+		if err != nil {
+			return err
+		}
+		for _, m := range migs {
+			fmt.Printf("-- %04d_%s\n", m.Version, m.Name)
+			for _, st := range m.Statements {
+				fmt.Printf("%s;\n\n", st)
+			}
+		}
+		return nil
 	}
 	cfg.Roles = []string{app.RoleScheduler} // no processors, no HTTP
 	a, err := app.Start(ctx, *cfg, logger)

@@ -8,7 +8,7 @@
 # through a temporary file and a rename, so a partly written library is never
 # seen at the final path. When the library is already there it does nothing.
 #
-# Needs: node/npm, tar, base64, sha512sum (coreutils).
+# Needs: npm (Node.js), tar, gzip, sed and coreutils (sha512sum, base64).
 # Env:   CHDB_TARBALL=path  use this already downloaded tarball instead of
 #                           `npm pack` (it is still verified).
 set -euo pipefail
@@ -29,7 +29,7 @@ if [[ -s "$dest" ]]; then
 	exit 0
 fi
 
-for tool in tar base64 sha512sum; do
+for tool in tar gzip sed base64 sha512sum; do
 	command -v "$tool" >/dev/null 2>&1 || die "$tool not found in PATH"
 done
 
@@ -51,12 +51,10 @@ fi
 
 log "verifying sha512 integrity"
 want="${CHDB_INTEGRITY#sha512-}"
-got="$(sha512sum "$tarball" | cut -d' ' -f1 | xxd -r -p 2>/dev/null | base64 -w0 || true)"
-if [[ -z "$got" ]]; then
-	# No xxd: turn the hex digest into bytes with printf.
-	hex="$(sha512sum "$tarball" | cut -d' ' -f1)"
-	got="$(printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64 -w0)"
-fi
+# npm's integrity is the base64 of the raw digest: turn sha512sum's hex into
+# bytes with printf escapes, then encode.
+hex="$(sha512sum "$tarball" | cut -d' ' -f1)"
+got="$(printf '%b' "$(printf '%s' "$hex" | sed 's/../\\x&/g')" | base64 -w0)"
 [[ "$got" == "$want" ]] || die "integrity mismatch for $tarball: got sha512-$got, want $CHDB_INTEGRITY"
 
 log "extracting package/libchdb.so (about 560 MB)"

@@ -19,7 +19,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/segmentio/encoding/json"
 
@@ -41,11 +44,16 @@ type Config struct {
 	MaxEvents int
 	// PublishTimeout bounds the wait for Kafka. Default 30s.
 	PublishTimeout time.Duration
+	// RateLimit is the sustained requests per second one team may send;
+	// Burst the requests it may send at once. Beyond them: 429 with
+	// Retry-After. Defaults 200/s and 400; RateLimit 0 disables the limit.
+	RateLimit float64
+	Burst     int
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
-	return Config{MaxBody: 8 << 20, MaxEvents: 10000, PublishTimeout: 30 * time.Second}
+	return Config{MaxBody: 8 << 20, MaxEvents: 10000, PublishTimeout: 30 * time.Second, RateLimit: 200, Burst: 400}
 }
 
 // Validate reports every problem at once.
@@ -60,6 +68,9 @@ func (c Config) Validate() error {
 	if c.PublishTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("ingest api: publish timeout must be positive, got %s", c.PublishTimeout))
 	}
+	if c.RateLimit < 0 || (c.RateLimit > 0 && c.Burst < 1) {
+		errs = append(errs, fmt.Errorf("ingest api: rate limit %v/s needs a burst of at least 1, got %d", c.RateLimit, c.Burst))
+	}
 	return errors.Join(errs...)
 }
 
@@ -69,6 +80,9 @@ type Handler struct {
 	pub    Publisher
 	logger *slog.Logger
 	now    func() time.Time
+
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
 }
 
 // New returns the handler.
@@ -79,7 +93,7 @@ func New(cfg Config, pub Publisher, logger *slog.Logger) (*Handler, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{cfg: cfg, pub: pub, logger: logger, now: time.Now}, nil
+	return &Handler{cfg: cfg, pub: pub, logger: logger, now: time.Now, limiters: map[string]*rate.Limiter{}}, nil
 }
 
 // RecordError is one problem of one record.
@@ -98,6 +112,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	team, ok := teams.FromContext(r.Context())
 	if !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "authorization: send 'Authorization: Bearer <team API key>'"})
+		return
+	}
+	if !h.allow(team.ID) {
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf("rate: more than %v requests per second for this team; retry after a second", h.cfg.RateLimit)})
 		return
 	}
 	if r.ContentLength > h.cfg.MaxBody {
@@ -165,6 +184,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]int{"accepted": len(events)})
+}
+
+// allow takes a token of the team's bucket.
+func (h *Handler) allow(team string) bool {
+	if h.cfg.RateLimit == 0 {
+		return true
+	}
+	h.mu.Lock()
+	l := h.limiters[team]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(h.cfg.RateLimit), h.cfg.Burst)
+		h.limiters[team] = l
+	}
+	h.mu.Unlock()
+	return l.Allow()
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/omnistream/omnistream/internal/chparam"
@@ -367,21 +368,35 @@ func (s *Service) Broadcast(ctx context.Context, team *teams.Team, id string) (*
 // broadcastReports computes the reports of several broadcasts; a broadcast
 // without any event is absent from the map.
 func (s *Service) broadcastReports(ctx context.Context, team *teams.Team, ids []string) (map[string]*BroadcastReport, error) {
-	chans, first, err := s.broadcastChannels(ctx, team, ids)
-	if err != nil {
-		return nil, err
-	}
-	infos, err := s.infos(ctx, infoByIDSQL, "team", team.ID, "ids", chparam.Strings(ids))
-	if err != nil {
+	// The three parts are independent queries: run them at once.
+	var (
+		wg                    sync.WaitGroup
+		chans                 map[string][]BroadcastChannel
+		first                 map[string]time.Time
+		infos                 []info
+		rev                   map[string]map[string]*channelRevenue
+		errCh, errInfo, errRv error
+	)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		chans, first, errCh = s.broadcastChannels(ctx, team, ids)
+	}()
+	go func() {
+		defer wg.Done()
+		infos, errInfo = s.infos(ctx, infoByIDSQL, "team", team.ID, "ids", chparam.Strings(ids))
+	}()
+	go func() {
+		defer wg.Done()
+		rev, errRv = s.revenue(ctx, team.ID, ids)
+	}()
+	wg.Wait()
+	if err := errors.Join(errCh, errInfo, errRv); err != nil {
 		return nil, err
 	}
 	lcs := make(map[string]info, len(infos))
 	for _, l := range infos {
 		lcs[l.id] = l
-	}
-	rev, err := s.revenue(ctx, team.ID, ids)
-	if err != nil {
-		return nil, err
 	}
 	loc := team.Location()
 	out := map[string]*BroadcastReport{}

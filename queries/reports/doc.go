@@ -85,11 +85,13 @@
 // The ORDER BY of events is (team_id, type, source_id, contact_id, ts,
 // event_id). A report reads:
 //   - the sources' own events through (team_id, type IN …, source_id IN …);
-//   - sourceless receipts, inbound messages, postbacks and unsubscribes
-//     through (team_id, type, '', contact_id IN the sources' contacts) and a
-//     time range from a day before the sources' first event to 30 days after
-//     their last (read first, with a tiny query on the same prefix) — never
-//     a scan of a team's inbound messages.
+//   - receipts without a source, inbound messages, postbacks and
+//     unsubscribes through (team_id, type, source_id, contact_id IN the
+//     sources' contacts): rows without a source share the empty source_id,
+//     so each contact is a range of the key; and a time range from a day
+//     before the sources' first event to 30 days after their last (read
+//     first, with a tiny query on the same prefix). A report never scans a
+//     team's inbound messages.
 //
 // sendsCTE is a linear pipeline (scanned → rows → keyed → sends) in which
 // every level is referenced once: ClickHouse inlines a CTE wherever it is

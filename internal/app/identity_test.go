@@ -73,6 +73,7 @@ const distinctCustomers = `SELECT uniqExact(m.customer_id) FROM events AS e
 
 func TestIdentityThroughPipeline(t *testing.T) {
 	e := newEnv(t)
+	e.logs = &syncBuffer{}
 	a := e.start(t)
 	key := createTeam(t, a, "idt")
 	post := func(evs ...string) { postRaw(t, a.HTTPURL, key, strings.Join(evs, "\n"), http.StatusAccepted) }
@@ -149,5 +150,15 @@ func TestIdentityThroughPipeline(t *testing.T) {
 	c, _ = view(t, a, key, "/v1/customers/"+merged)
 	if c == nil || len(c.Contacts) != 2 {
 		t.Fatalf("after deletion the customer has %+v, want 2 contacts", c)
+	}
+	// Personal data never reaches the logs, at any level.
+	logs := e.logs.String()
+	if !strings.Contains(logs, "partition assigned") {
+		t.Fatal("the log capture saw nothing")
+	}
+	for _, pii := range []string{"0911223344", "886911223344", "Amy F"} {
+		if strings.Contains(logs, pii) {
+			t.Errorf("the logs contain personal data %q", pii)
+		}
 	}
 }

@@ -161,22 +161,41 @@ var settingNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // QueryWith runs sql like Query, with options. An exception raised by the
 // engine is returned as an *Error.
 func (db *DB) QueryWith(ctx context.Context, sql, format string, o QueryOptions) (*Result, error) {
+	return db.do(ctx, o, func(tag string) (*Result, error) {
+		deadline, hasDeadline := ctx.Deadline()
+		c, err := db.prepare(ctx, o, tag, deadline, hasDeadline)
+		if err != nil {
+			return nil, err
+		}
+		defer c.close()
+		return runOn(c, sql, format, o.Params)
+	}, nil)
+}
+
+// do runs fn in a query slot on a goroutine of its own, so that a caller
+// whose ctx ends returns at once while the query, tagged tag, is killed.
+// after, if not nil, runs when fn has returned.
+func (db *DB) do(ctx context.Context, o QueryOptions, fn func(tag string) (*Result, error), after func()) (*Result, error) {
 	if err := db.admit(ctx, o); err != nil {
+		if after != nil {
+			after()
+		}
 		return nil, err
 	}
-
 	type outcome struct {
 		res *Result
 		err error
 	}
 	done := make(chan outcome, 1)
-	deadline, hasDeadline := ctx.Deadline()
 	tag := db.newTag()
 	go func() {
 		// The engine call owns the slot until it returns, even if the caller
 		// has gone; a cancelled caller has it killed by its tag.
 		defer db.release()
-		res, err := db.run(ctx, sql, format, o, tag, deadline, hasDeadline)
+		if after != nil {
+			defer after()
+		}
+		res, err := fn(tag)
 		done <- outcome{res, err}
 	}()
 	select {
@@ -186,6 +205,25 @@ func (db *DB) QueryWith(ctx context.Context, sql, format string, o QueryOptions)
 		db.kill(tag)
 		return nil, fmt.Errorf("run query: %w", ctx.Err())
 	}
+}
+
+// runOn runs sql on c and converts the outcome.
+func runOn(c *conn, sql, format string, params map[string]string) (*Result, error) {
+	r, err := c.query(sql, format, params)
+	if err != nil {
+		return nil, fmt.Errorf("run query: %w", err)
+	}
+	if r.hasErr {
+		return nil, parseError(r.errText)
+	}
+	return &Result{
+		Data:         r.data,
+		RowsRead:     r.rowsRead,
+		BytesRead:    r.bytesRead,
+		RowsWritten:  r.rowsWritten,
+		BytesWritten: r.bytesWritten,
+		Elapsed:      r.elapsed,
+	}, nil
 }
 
 // admit checks o and waits for a query slot; the caller must release it
@@ -242,29 +280,6 @@ func (db *DB) kill(tag string) {
 	}
 }
 
-func (db *DB) run(ctx context.Context, sql, format string, o QueryOptions, tag string, deadline time.Time, hasDeadline bool) (*Result, error) {
-	c, err := db.prepare(ctx, o, tag, deadline, hasDeadline)
-	if err != nil {
-		return nil, err
-	}
-	defer c.close()
-	r, err := c.query(sql, format, o.Params)
-	if err != nil {
-		return nil, fmt.Errorf("run query: %w", err)
-	}
-	if r.hasErr {
-		return nil, parseError(r.errText)
-	}
-	return &Result{
-		Data:         r.data,
-		RowsRead:     r.rowsRead,
-		BytesRead:    r.bytesRead,
-		RowsWritten:  r.rowsWritten,
-		BytesWritten: r.bytesWritten,
-		Elapsed:      r.elapsed,
-	}, nil
-}
-
 // prepare opens a connection of its own for one query and applies the
 // query's database, settings, tag, deadline and read-only mode to it.
 func (db *DB) prepare(ctx context.Context, o QueryOptions, tag string, deadline time.Time, hasDeadline bool) (*conn, error) {
@@ -279,60 +294,16 @@ func (db *DB) prepare(ctx context.Context, o QueryOptions, tag string, deadline 
 		}
 	}()
 
-	prep := func(stmt string) error {
-		r, err := c.query(stmt, "TSV", nil)
-		if err != nil {
-			return err
-		}
-		if r.hasErr {
-			return parseError(r.errText)
-		}
-		return nil
-	}
 	if o.Database != "" && o.Database != "default" {
-		if err := prep("USE " + QuoteIdent(o.Database)); err != nil {
+		if err := exec(c, "USE "+QuoteIdent(o.Database)); err != nil {
 			return nil, fmt.Errorf("use database %s: %w", o.Database, err)
 		}
 	}
-	// Every query carries a log_comment naming it, so that it can be found
-	// in system.processes and cancelled; a caller's own comment is kept in
-	// front of it.
-	comment := tag
-	if c, ok := o.Settings["log_comment"]; ok {
-		comment = c + " " + tag
-	}
-	settings := mapWith(o.Settings, "log_comment", comment)
-	if hasDeadline {
-		secs := math.Ceil(time.Until(deadline).Seconds())
-		if secs < 1 {
-			secs = 1
-		}
-		if _, set := settings["max_execution_time"]; !set {
-			settings["max_execution_time"] = fmt.Sprint(secs)
-		}
-	}
-	if len(settings) > 0 {
-		names := make([]string, 0, len(settings))
-		for k := range settings {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		var b strings.Builder
-		b.WriteString("SET ")
-		for i, k := range names {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(k)
-			b.WriteString(" = ")
-			b.WriteString(QuoteString(settings[k]))
-		}
-		if err := prep(b.String()); err != nil {
-			return nil, fmt.Errorf("apply settings: %w", err)
-		}
+	if err := exec(c, setStatement(querySettings(o.Settings, tag, deadline, hasDeadline))); err != nil {
+		return nil, fmt.Errorf("apply settings: %w", err)
 	}
 	if o.ReadOnly {
-		if err := prep("SET readonly = 1"); err != nil {
+		if err := exec(c, "SET readonly = 1"); err != nil {
 			return nil, fmt.Errorf("apply readonly: %w", err)
 		}
 	}
@@ -341,6 +312,55 @@ func (db *DB) prepare(ctx context.Context, o QueryOptions, tag string, deadline 
 	}
 	ok = true
 	return c, nil
+}
+
+// exec runs a statement without output on c.
+func exec(c *conn, stmt string) error {
+	r, err := c.query(stmt, "TSV", nil)
+	if err != nil {
+		return err
+	}
+	if r.hasErr {
+		return parseError(r.errText)
+	}
+	return nil
+}
+
+// querySettings returns the settings one query runs with: the caller's, a
+// log_comment carrying the query's tag (so that it can be found in
+// system.processes and killed; a caller's own comment is kept in front of
+// it) and, with a deadline, max_execution_time unless the caller set it.
+func querySettings(settings map[string]string, tag string, deadline time.Time, hasDeadline bool) map[string]string {
+	comment := tag
+	if c, ok := settings["log_comment"]; ok {
+		comment = c + " " + tag
+	}
+	out := mapWith(settings, "log_comment", comment)
+	if _, set := out["max_execution_time"]; hasDeadline && !set {
+		secs := math.Ceil(time.Until(deadline).Seconds())
+		out["max_execution_time"] = fmt.Sprint(max(secs, 1))
+	}
+	return out
+}
+
+// setStatement returns "SET a = 'x', b = 'y'" for settings, in name order.
+func setStatement(settings map[string]string) string {
+	names := make([]string, 0, len(settings))
+	for k := range settings {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("SET ")
+	for i, k := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteString(" = ")
+		b.WriteString(QuoteString(settings[k]))
+	}
+	return b.String()
 }
 
 func mapWith(m map[string]string, k, v string) map[string]string {

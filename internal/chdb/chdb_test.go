@@ -437,3 +437,64 @@ func TestStream(t *testing.T) {
 		t.Fatalf("cancelled stream ended with %v", err)
 	}
 }
+
+func TestSession(t *testing.T) {
+	db := engine(t)
+	ctx := context.Background()
+	query(t, db, "CREATE DATABASE IF NOT EXISTS sess")
+	s, err := db.OpenSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	run := func(sql string, o chdb.QueryOptions) string {
+		t.Helper()
+		res, err := s.QueryWith(ctx, sql, "TSV", o)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		return string(res.Data)
+	}
+	// State persists across queries.
+	run("SET max_threads = 3", chdb.QueryOptions{})
+	run("CREATE TEMPORARY TABLE tmp (x UInt8)", chdb.QueryOptions{})
+	run("INSERT INTO tmp VALUES (1), (2)", chdb.QueryOptions{})
+	if got := run("SELECT count(), getSetting('max_threads') FROM tmp", chdb.QueryOptions{}); got != "2\t3\n" {
+		t.Errorf("session state: %q", got)
+	}
+	// Per-query options are undone afterwards.
+	if got := run("SELECT getSetting('max_threads'), currentDatabase()", chdb.QueryOptions{Database: "sess", Settings: map[string]string{"max_threads": "5"}}); got != "5\tsess\n" {
+		t.Errorf("per-query options: %q", got)
+	}
+	if got := run("SELECT getSetting('max_threads'), currentDatabase()", chdb.QueryOptions{}); got != "3\tdefault\n" {
+		t.Errorf("after per-query options: %q", got)
+	}
+	// Other sessions and sessionless queries do not see it.
+	if _, err := db.Query(ctx, "SELECT count() FROM tmp", "TSV"); err == nil {
+		t.Error("temporary table visible outside its session")
+	}
+	// One query at a time.
+	slow := make(chan error, 1)
+	go func() {
+		_, err := s.QueryWith(ctx, "SELECT sleep(1)", "TSV", chdb.QueryOptions{})
+		slow <- err
+	}()
+	for i := 0; query(t, db, "SELECT count() FROM system.processes WHERE query = 'SELECT sleep(1)'") != "1\n"; i++ {
+		if i > 100 {
+			t.Fatal("the slow query never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, lockedErr := s.QueryWith(ctx, "SELECT 1", "TSV", chdb.QueryOptions{}); !errors.Is(lockedErr, chdb.ErrSessionLocked) {
+		t.Errorf("concurrent query in a session: %v, want ErrSessionLocked", lockedErr)
+	}
+	if err := <-slow; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.QueryWith(ctx, "SELECT 1", "TSV", chdb.QueryOptions{}); err == nil {
+		t.Error("query on a closed session")
+	}
+}

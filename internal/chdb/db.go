@@ -36,9 +36,10 @@ type DB struct {
 	tagPrefix string        // log_comment prefix of this DB's queries
 	seq       atomic.Uint64 // numbers queries for their tags
 
-	mu      sync.RWMutex
-	closed  bool
-	running sync.WaitGroup
+	mu       sync.RWMutex
+	closed   bool
+	running  sync.WaitGroup
+	sessions map[*Session]struct{}
 }
 
 // Open loads the library if needed and boots the engine on cfg.DataDir.
@@ -112,6 +113,16 @@ func (db *DB) Close() error {
 		case <-time.After(db.cfg.CloseTimeout):
 			return fmt.Errorf("close chdb at %s: queries still running after cancel", db.cfg.DataDir)
 		}
+	}
+
+	db.mu.Lock()
+	sessions := make([]*Session, 0, len(db.sessions))
+	for s := range db.sessions {
+		sessions = append(sessions, s)
+	}
+	db.mu.Unlock()
+	for _, s := range sessions {
+		s.Close()
 	}
 
 	engine.mu.Lock()

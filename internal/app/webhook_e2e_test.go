@@ -106,4 +106,3 @@ func TestLINEBroadcastReplyAndClick(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-

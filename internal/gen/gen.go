@@ -45,6 +45,10 @@ type Config struct {
 	// proportion to its size, instead of one team's events after another's.
 	// Default false.
 	Interleave bool
+	// ContactsOnly generates only the contacts (creations, bindings and,
+	// with Commerce, phone bindings and tags): no broadcasts or journeys.
+	// Default false.
+	ContactsOnly bool
 	// MaxEvents ends the stream after that many events; 0 means no limit.
 	// The tallies cover exactly the events emitted.
 	MaxEvents int
@@ -196,7 +200,11 @@ func (s *stream) newTeam(ti int) *teamGen {
 	if s.cfg.Commerce {
 		s.exp.Orders[team] = &OrderCounts{}
 	}
-	return &teamGen{s: s, team: team, n: n, t: s.cfg.Start, steps: n * (1 + s.cfg.Broadcasts + s.cfg.Journeys)}
+	steps := n * (1 + s.cfg.Broadcasts + s.cfg.Journeys)
+	if s.cfg.ContactsOnly {
+		steps = n
+	}
+	return &teamGen{s: s, team: team, n: n, t: s.cfg.Start, steps: steps}
 }
 
 // interleave runs the teams' steps in proportion to their sizes (stride

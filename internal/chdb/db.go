@@ -201,12 +201,14 @@ func (db *DB) do(ctx context.Context, o QueryOptions, fn func(tag string) (*Resu
 	tag := db.newTag()
 	go func() {
 		// The engine call owns the slot until it returns, even if the caller
-		// has gone; a cancelled caller has it killed by its tag.
-		defer db.release()
-		if after != nil {
-			defer after()
-		}
+		// has gone; a cancelled caller has it killed by its tag. Slot and
+		// after are released before the caller hears back, so that it may
+		// run its next query at once.
 		res, err := fn(tag)
+		db.release()
+		if after != nil {
+			after()
+		}
 		done <- outcome{res, err}
 	}()
 	select {

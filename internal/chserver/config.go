@@ -43,6 +43,14 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	// IdleTimeout closes idle keep-alive connections. Default: 2 minutes.
 	IdleTimeout time.Duration
+	// MaxSessions bounds the open sessions (session_id=). Default: 100.
+	MaxSessions int
+	// DefaultSessionTimeout closes a session idle this long, unless the
+	// client asks for another session_timeout. Default: 60 s.
+	DefaultSessionTimeout time.Duration
+	// MaxSessionTimeout is the largest session_timeout a client may ask
+	// for. Default: 1 hour.
+	MaxSessionTimeout time.Duration
 	// ShutdownTimeout bounds how long Close waits for running requests.
 	// Default: 30 s.
 	ShutdownTimeout time.Duration
@@ -54,15 +62,18 @@ type Config struct {
 // DefaultConfig returns the default configuration.
 func DefaultConfig() Config {
 	return Config{
-		Addr:              "127.0.0.1:8123",
-		Users:             []User{{Name: "default"}},
-		MaxBodyBytes:      4 << 30,
-		MaxQueryBytes:     16 << 20,
-		QueryTimeout:      10 * time.Minute,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ShutdownTimeout:   30 * time.Second,
-		Logger:            slog.Default(),
+		Addr:                  "127.0.0.1:8123",
+		Users:                 []User{{Name: "default"}},
+		MaxBodyBytes:          4 << 30,
+		MaxQueryBytes:         16 << 20,
+		QueryTimeout:          10 * time.Minute,
+		ReadHeaderTimeout:     10 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		ShutdownTimeout:       30 * time.Second,
+		MaxSessions:           100,
+		DefaultSessionTimeout: 60 * time.Second,
+		MaxSessionTimeout:     time.Hour,
+		Logger:                slog.Default(),
 	}
 }
 
@@ -105,6 +116,12 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("ShutdownTimeout is %v, want > 0", c.ShutdownTimeout))
+	}
+	if c.MaxSessions <= 0 {
+		errs = append(errs, fmt.Errorf("MaxSessions is %d, want > 0", c.MaxSessions))
+	}
+	if c.DefaultSessionTimeout <= 0 || c.DefaultSessionTimeout > c.MaxSessionTimeout {
+		errs = append(errs, fmt.Errorf("DefaultSessionTimeout is %v, want > 0 and <= MaxSessionTimeout (%v)", c.DefaultSessionTimeout, c.MaxSessionTimeout))
 	}
 	if c.Logger == nil {
 		errs = append(errs, errors.New("Logger is nil"))

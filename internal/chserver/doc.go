@@ -18,6 +18,7 @@
 // started, an in-band "__exception__" frame tagged as announced in
 // X-ClickHouse-Exception-Tag.
 //
-// Not supported, answered with a ClickHouse-style NOT_IMPLEMENTED error:
-// sessions (session_id) and external tables (multipart bodies).
+// Sessions (session_id=) keep SET values, USE and temporary tables across
+// requests; their results are sent whole. Not supported, answered with a
+// ClickHouse-style NOT_IMPLEMENTED error: external tables (multipart bodies).
 package chserver

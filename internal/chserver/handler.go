@@ -146,6 +146,20 @@ func (s *Server) execute(ctx context.Context, w http.ResponseWriter, r *http.Req
 		req.format = f
 	}
 	sql = stripDropSync(sql)
+	if id := q.Get("session_id"); id != "" && !user.ReadOnly {
+		if err := sessionReadonly(&req.opts, sql); err != nil {
+			return outcome{}, err
+		}
+		sess, err := s.session(user.Name, id, q)
+		if err != nil {
+			return outcome{}, err
+		}
+		res, err := s.runInSession(ctx, sess, sql, req.format, req.opts, id)
+		if err != nil {
+			return outcome{}, err
+		}
+		return outcome{req: req, res: res}, nil
+	}
 	if spooled == "" && returnsRows(sql) && joinerFor(req.format) != nil && q.Get("wait_end_of_query") != "1" {
 		st, err := s.eng.Stream(ctx, sql, req.format, req.opts)
 		if err == nil {
@@ -200,9 +214,6 @@ func (s *Server) parseRequest(r *http.Request, q url.Values, user User) (*reques
 			return nil, errorf(codeBadArguments, "invalid client_protocol_version %q", v)
 		}
 		req.protoRev = rev
-	}
-	if q.Get("session_id") != "" {
-		return nil, errorf(codeNotImplemented, "sessions (session_id) are not supported by the embedded server")
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		return nil, errorf(codeNotImplemented, "external tables (multipart/form-data) are not supported by the embedded server")

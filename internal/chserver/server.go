@@ -12,17 +12,20 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/omnistream/omnistream/internal/chdb"
 )
 
-// Engine runs SQL; *chdb.DB implements it.
+// Engine runs SQL; *chdb.DB implements it. If it also has a
+// DataDir() string method, spooled insert bodies default to a directory
+// under it.
 type Engine interface {
 	QueryWith(ctx context.Context, sql, format string, o chdb.QueryOptions) (*chdb.Result, error)
 	Stream(ctx context.Context, sql, format string, o chdb.QueryOptions) (*chdb.Stream, error)
-	DataDir() string
+	OpenSession() (*chdb.Session, error)
 }
 
 // Server serves an Engine over the ClickHouse HTTP interface.
@@ -33,6 +36,10 @@ type Server struct {
 	m       *metrics
 	users   map[string]User
 	tempDir string
+
+	sessMu   sync.Mutex
+	sessions map[sessionKey]*session
+	stopReap context.CancelFunc
 
 	mu       sync.Mutex
 	tz       string
@@ -92,7 +99,10 @@ func (s *Server) Start(ctx context.Context) (string, error) {
 	// Each server spools into a directory of its own, which Close removes.
 	base := s.cfg.TempDir
 	if base == "" {
-		base = filepath.Join(s.eng.DataDir(), "tmp_http")
+		base = os.TempDir()
+		if d, ok := s.eng.(interface{ DataDir() string }); ok {
+			base = filepath.Join(d.DataDir(), "tmp_http")
+		}
 	}
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return "", fmt.Errorf("start chserver: create temp dir: %w", err)
@@ -121,6 +131,9 @@ func (s *Server) Start(ctx context.Context) (string, error) {
 		IdleTimeout:       s.cfg.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	reapCtx, stopReap := context.WithCancel(context.Background())
+	s.stopReap = stopReap
+	go s.reapSessions(reapCtx, 5*time.Second)
 	s.serveErr = make(chan error, 1)
 	go func(srv *http.Server) {
 		err := srv.Serve(ln)
@@ -180,6 +193,10 @@ func (s *Server) Close() error {
 			srv.Close()
 		}
 	}
+	if s.stopReap != nil {
+		s.stopReap()
+	}
+	s.closeSessions()
 	if s.tempDir == "" {
 		return err
 	}

@@ -37,6 +37,7 @@ func (a *App) routes() (http.Handler, error) {
 	if a.cfg.Has(RoleServe) {
 		reports.New(a.DB, a.logger).Register(mux, auth)
 		customers.New(a.DB, a.logger).Register(mux, auth)
+		a.Teams.Register(mux, auth)
 		analytics.New(a.DB, a.logger).Register(mux, auth)
 		a.mountAudiences(mux, auth)
 	}

@@ -244,6 +244,16 @@ func TestReadOnlyUser(t *testing.T) {
 	if res.StatusCode == 200 || !strings.Contains(body, "Code: 164") {
 		t.Errorf("readonly=0 from analyst: %d %s", res.StatusCode, body)
 	}
+	// Clients that always send a session_id (clickhouse-connect does) work;
+	// read-only users' queries simply run without a session.
+	res, body = do(t, "POST", "http://"+addr+"/?user=analyst&password=s3cret&session_id=py-1&database="+db.Name, strings.NewReader("SELECT count() FROM r"), nil)
+	if res.StatusCode != 200 || body != "2\n" {
+		t.Errorf("analyst with session_id: %d %s", res.StatusCode, body)
+	}
+	res, body = do(t, "POST", "http://"+addr+"/?user=analyst&password=s3cret&session_id=py-1&database="+db.Name, strings.NewReader("INSERT INTO r VALUES (7)"), nil)
+	if res.StatusCode == 200 || !strings.Contains(body, "Code: 164") {
+		t.Errorf("analyst insert with session_id: %d %s", res.StatusCode, body)
+	}
 	res, body = do(t, "GET", "http://"+addr+"/?user=analyst&password=wrong&query=SELECT+1", nil, nil)
 	if res.StatusCode != 403 || !strings.Contains(body, "Code: 516") {
 		t.Errorf("wrong password: %d %s", res.StatusCode, body)

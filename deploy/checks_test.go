@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,6 +34,7 @@ var checks = []check{
 	{"http listener", checkHTTP},
 	{"prometheus annotations", checkPrometheus},
 	{"roles are valid", checkRoles},
+	{"every role is deployed", checkCoverage},
 	{"one scheduler", checkScheduler},
 	{"processors within partitions", checkPartitions},
 	{"images are consistent", checkImages},
@@ -588,6 +590,34 @@ func checkRoles(s *site) []string {
 				out = append(out, fmt.Sprintf("%s: role %q given twice", c, r))
 			}
 			seen[r] = true
+		}
+	}
+	return out
+}
+
+// checkCoverage: on each platform every role runs somewhere and a
+// migration (Job or compose service) exists, so that the other checks
+// cannot pass for want of anything to check.
+func checkCoverage(s *site) []string {
+	var out []string
+	for _, platform := range []string{"k8s", "compose"} {
+		migrate := false
+		for _, c := range s.containers() {
+			migrate = migrate || (c.w.platform == platform && c.command() == "migrate")
+		}
+		if !migrate {
+			out = append(out, fmt.Sprintf("%s: nothing runs `omnistream migrate`", platform))
+		}
+		for _, r := range s.facts.roles {
+			n := 0
+			for _, c := range s.runContainers() {
+				if roles, given := c.roles(); c.w.platform == platform && given && slices.Contains(roles, r) {
+					n++
+				}
+			}
+			if n == 0 {
+				out = append(out, fmt.Sprintf("%s: no workload runs the %s role", platform, r))
+			}
 		}
 	}
 	return out

@@ -159,6 +159,8 @@ func TestCheckerCatches(t *testing.T) {
 			"one scheduler", "want Recreate"},
 		{"second scheduler in compose", "compose/docker-compose.yml", "OMNISTREAM_ROLES: process,serve", "OMNISTREAM_ROLES: process,scheduler,serve",
 			"one scheduler", "2 workloads run the scheduler role"},
+		{"role not deployed", "k8s/ingest.yaml", "value: ingest", "value: serve",
+			"every role is deployed", "k8s: no workload runs the ingest role"},
 		{"more processors than partitions", "k8s/process.yaml", "replicas: 3", "replicas: 30",
 			"processors within partitions", "30 process instances but 24 partitions"},
 		{"image mismatch", "k8s/process.yaml", "image: omnistream/omnistream:latest", "image: omnistream/omnistream:v0",

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -10,6 +11,8 @@ import (
 	"github.com/omnistream/omnistream/ingest/api"
 	"github.com/omnistream/omnistream/queries/analytics"
 	"github.com/omnistream/omnistream/queries/customers"
+	"github.com/omnistream/omnistream/queries/dashboard"
+	"github.com/omnistream/omnistream/queries/openapi"
 	"github.com/omnistream/omnistream/queries/reports"
 )
 
@@ -40,9 +43,24 @@ func (a *App) routes() (http.Handler, error) {
 		a.Teams.Register(mux, auth)
 		analytics.New(a.DB, a.logger).Register(mux, auth)
 		a.mountAudiences(mux, auth)
+		dashboard.Register(mux)
 	}
 	a.adminRoutes(mux)
+	mux.Handle("GET /v1/openapi.json", openapi.Handler(mux))
 	return mux, nil
+}
+
+// Routes lists the route patterns the HTTP server serves (for the API
+// contract test); nil when the process serves no HTTP.
+func (a *App) Routes() ([]string, error) {
+	if a.http == nil {
+		return nil, nil
+	}
+	mux, ok := a.http.Handler.(*http.ServeMux)
+	if !ok {
+		return nil, fmt.Errorf("routes: the HTTP handler is a %T, not a ServeMux", a.http.Handler)
+	}
+	return openapi.Patterns(mux)
 }
 
 func (a *App) readyz(w http.ResponseWriter, r *http.Request) {

@@ -47,21 +47,24 @@ func (s *Service) query(ctx context.Context, sql string, kv ...string) (driver.R
 // carrying arrays of its contact's send rows, clicks, responses and
 // unsubscribes.
 //
-// It is three levels, each referenced once: ClickHouse inlines a CTE at
+// It is four levels, each referenced once: ClickHouse inlines a CTE at
 // every reference, and analysing a query costs more with every level and
-// column, far more than running it on a broadcast's rows. Lookups between
-// rows are window functions over the contact's rows.
+// every copy of an expression (an alias is copied where it is used), far
+// more than running it on a broadcast's rows. Lookups between rows are
+// window functions over the contact's rows.
 //
-//	rows    one scan of events: the sources' message.* and button.clicked
+//	scanned one scan of events: the sources' message.* and button.clicked
 //	        events through the ORDER BY prefix (team_id, type, source_id)
 //	        and, for the sources' contacts only and within [{lo}, {hi}],
-//	        receipts without a source, inbound messages, module clicks
-//	        without a source and unsubscribes. Each row gets a role, its
-//	        source (a webhook receipt, WhatsApp button reply or reaction
-//	        names only a message id: the source of the sources' own event
-//	        with that message id, per contact) and its send key: send_id,
-//	        else the send id or message id of its message id, else the
-//	        event id of a sent/delivered/failed event.
+//	        the rows without a source id (the empty source_id, then
+//	        contact_id, is a range of the key): receipts of webhooks,
+//	        inbound messages, module clicks (postbacks) and unsubscribes.
+//	        Each row gets a role.
+//	rows    each row's source (a webhook receipt, WhatsApp button reply or
+//	        reaction names only a message id: the source of the sources'
+//	        own event with that message id, per contact) and its send key:
+//	        send_id, else the send id or message id of its message id, else
+//	        the event id of a sent/delivered/failed event.
 //	keyed   per contact: its send rows sorted by time, its responses
 //	        without a source (inbound text/image/file/sticker, module
 //	        clicks naming nothing), responses with one (module clicks,
@@ -96,6 +99,7 @@ scanned AS (
       AND ((type IN ('message.sent', 'message.delivered', 'message.failed', 'message.read', 'message.opened', 'button.clicked')
             AND source_id IN {ids:Array(String)} AND source_kind = {kind:String})
         OR (type IN ('message.delivered', 'message.read', 'message.failed', 'message.inbound', 'button.clicked', 'contact.unsubscribed')
+            AND source_id = ''
             AND contact_id IN (
                 SELECT contact_id FROM events
                 WHERE team_id = {team:String}

@@ -61,8 +61,8 @@ func runChecks(s *site) map[string][]string {
 }
 
 // httpRoles start the HTTP listener (/healthz, /readyz, /metrics):
-// internal/app.Start serves HTTP only when the process has one of them.
-var httpRoles = []string{"ingest", "serve"}
+// internal/app.Start serves HTTP for any process with a role.
+var httpRoles = []string{"ingest", "process", "serve", "scheduler"}
 
 // secretEnv are settings that must come from a Secret on Kubernetes.
 var secretEnv = []string{"OMNISTREAM_CLICKHOUSE_URL", "OMNISTREAM_ADMIN_TOKEN", "OMNISTREAM_SECRET_KEY", "OMNISTREAM_KAFKA_SASL_PASSWORD"}

@@ -35,6 +35,7 @@ func appFlags(fs *flag.FlagSet) *app.Config {
 	fs.StringVar(&cfg.SecretKey, "secret-key", "", "key signing click-redirect links (default: generated in the data dir; share it across instances)")
 	fs.DurationVar(&cfg.PublishTimeout, "publish-timeout", cfg.PublishTimeout, "how long ingest waits for Kafka before answering 503")
 	fs.DurationVar(&cfg.FlushInterval, "flush-interval", cfg.FlushInterval, "longest a processed record waits before its batch is written")
+	fs.Var(int16Flag{&cfg.Replication}, "replication", "replication factor of the topics when this process creates them (use 3 on a cluster)")
 	fs.Var(int32Flag{&cfg.Partitions}, "partitions", "partitions of the events and state topics when this process creates them")
 	return &cfg
 }
@@ -88,7 +89,7 @@ func cmdMigrate(ctx context.Context, args []string, logger *slog.Logger) error {
 		}
 		return nil
 	}
-	cfg.Roles = []string{app.RoleScheduler} // no processors, no HTTP
+	cfg.Roles = nil // storage and schema only
 	a, err := app.Start(ctx, *cfg, logger)
 	if err != nil {
 		return err
@@ -113,7 +114,7 @@ func cmdTeam(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err := envDefaults(fs); err != nil {
 		return err
 	}
-	cfg.Roles = []string{app.RoleScheduler}
+	cfg.Roles = nil // storage and schema only
 	a, err := app.Start(ctx, *cfg, logger)
 	if err != nil {
 		return err
@@ -170,6 +171,24 @@ func (f int32Flag) String() string {
 
 func (f int32Flag) Set(v string) error {
 	var n int32
+	if _, err := fmt.Sscan(v, &n); err != nil {
+		return fmt.Errorf("not a number: %q", v)
+	}
+	*f.p = n
+	return nil
+}
+
+type int16Flag struct{ p *int16 }
+
+func (f int16Flag) String() string {
+	if f.p == nil {
+		return "0"
+	}
+	return fmt.Sprint(*f.p)
+}
+
+func (f int16Flag) Set(v string) error {
+	var n int16
 	if _, err := fmt.Sscan(v, &n); err != nil {
 		return fmt.Errorf("not a number: %q", v)
 	}

@@ -114,7 +114,7 @@ func Start(ctx context.Context, cfg Config, logger *slog.Logger) (a *App, err er
 			return nil, err
 		}
 	}
-	if cfg.Has(RoleServe) || cfg.Has(RoleIngest) {
+	if len(cfg.Roles) > 0 {
 		if err := a.startHTTP(); err != nil {
 			return nil, err
 		}
@@ -130,7 +130,7 @@ func (a *App) startKafka(ctx context.Context) error {
 	}
 	a.KafkaOpts = opts
 	a.Topics = topics.DefaultConfig()
-	a.Topics.Partitions = a.cfg.Partitions
+	a.Topics.Partitions, a.Topics.Replication = a.cfg.Partitions, a.cfg.Replication
 	a.Brokers = a.cfg.KafkaBrokers
 	if len(a.Brokers) == 0 {
 		b, err := broker.Start(broker.Config{DataDir: filepath.Join(a.cfg.DataDir, "kafka"), Port: a.cfg.KafkaPort, SyncWrites: true}, a.logger)

@@ -103,9 +103,15 @@ func createTeam(t *testing.T, a *app.App, id string) string {
 	return key
 }
 
+// smallGen is a ~230-event scenario of one team. The generator names its
+// teams prefix+index, so team must end in "0" for the events to belong to
+// the team of the key that posts them.
 func smallGen(team string) gen.Config {
+	if !strings.HasSuffix(team, "0") {
+		panic("smallGen: team " + team + " must end in 0")
+	}
 	cfg := gen.DefaultConfig()
-	cfg.TeamPrefix, cfg.Teams, cfg.Contacts, cfg.Broadcasts = team, 1, 24, 3
+	cfg.TeamPrefix, cfg.Teams, cfg.Contacts, cfg.Broadcasts = strings.TrimSuffix(team, "0"), 1, 24, 3
 	return cfg
 }
 
@@ -173,6 +179,9 @@ func optCount(n *uint64) string {
 // waitReports waits until every broadcast of the tally reports exactly.
 func waitReports(t *testing.T, base, key, team string, exp gen.Expected) {
 	t.Helper()
+	if len(exp.Broadcasts[team]) == 0 {
+		t.Fatalf("the scenario has no broadcasts of team %s: nothing to check", team)
+	}
 	deadline := time.Now().Add(30 * time.Second)
 	for id := range exp.Broadcasts[team] {
 		want := wantReport(exp, team, id)
@@ -209,7 +218,7 @@ func TestScenarioReportAndResend(t *testing.T) {
 	a := e.start(t)
 	defer a.Close()
 	key := createTeam(t, a, "shop0")
-	cfg := smallGen("shop")
+	cfg := smallGen("shop0")
 	exp, _ := expected(t, cfg)
 	if exp.Events < 150 || exp.Events > 400 {
 		t.Fatalf("scenario has %d events, want about 200", exp.Events)

@@ -42,10 +42,16 @@ type Config struct {
 	Cluster string
 	// HTTPAddr is where the API, webhooks and dashboard listen. Default 127.0.0.1:8080.
 	HTTPAddr string
-	// Roles this process runs. Default all of them.
+	// Roles this process runs. Default all of them. Every process with a
+	// role serves /healthz, /readyz and /metrics on HTTPAddr; the API and
+	// dashboard come with ingest and serve. No role at all gives a process
+	// that only opens storage and applies the schema (migrate, team).
 	Roles []string
 	// Partitions of the events topic when this process creates it. Default 4.
 	Partitions int32
+	// Replication of the topics when this process creates them. Default 1
+	// (embedded); 3 on a cluster.
+	Replication int16
 	// AdminToken authenticates the admin API (Authorization: Bearer …).
 	// Empty disables the admin API.
 	AdminToken string
@@ -72,7 +78,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{DataDir: "data", KafkaPort: 9092, ClickHousePort: 8123, Database: "omnistream",
 		HTTPAddr: "127.0.0.1:8080", Roles: []string{RoleIngest, RoleProcess, RoleServe, RoleScheduler},
-		Partitions: 4, FlushInterval: 200 * time.Millisecond, PublishTimeout: 10 * time.Second}
+		Partitions: 4, Replication: 1, FlushInterval: 200 * time.Millisecond, PublishTimeout: 10 * time.Second}
 }
 
 // Has reports whether the process runs role.
@@ -89,11 +95,11 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("role %q unknown (ingest, process, serve, scheduler)", r))
 		}
 	}
-	if len(c.Roles) == 0 {
-		errs = append(errs, errors.New("at least one role is required"))
-	}
 	if c.Database == "" || strings.ContainsAny(c.Database, "`'\" .") {
 		errs = append(errs, fmt.Errorf("database %q must be a plain identifier", c.Database))
+	}
+	if c.Replication < 1 {
+		errs = append(errs, fmt.Errorf("replication must be at least 1, got %d", c.Replication))
 	}
 	if c.Partitions < 1 {
 		errs = append(errs, fmt.Errorf("partitions must be at least 1, got %d", c.Partitions))

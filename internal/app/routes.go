@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -12,6 +13,7 @@ import (
 	"github.com/omnistream/omnistream/queries/analytics"
 	"github.com/omnistream/omnistream/queries/customers"
 	"github.com/omnistream/omnistream/queries/dashboard"
+	"github.com/omnistream/omnistream/queries/export"
 	"github.com/omnistream/omnistream/queries/openapi"
 	"github.com/omnistream/omnistream/queries/reports"
 )
@@ -24,6 +26,9 @@ func (a *App) routes() (http.Handler, error) {
 	})
 	mux.HandleFunc("GET /readyz", a.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{}))
+	if !a.cfg.Has(RoleIngest) && !a.cfg.Has(RoleServe) {
+		return mux, nil // health and metrics only
+	}
 	auth := a.Teams.Middleware
 	if a.cfg.Has(RoleIngest) {
 		acfg := api.DefaultConfig()
@@ -41,6 +46,13 @@ func (a *App) routes() (http.Handler, error) {
 		reports.New(a.DB, a.logger).Register(mux, auth)
 		customers.New(a.DB, a.logger).Register(mux, auth)
 		a.Teams.Register(mux, auth)
+		ecfg := export.DefaultConfig()
+		ecfg.Dir = filepath.Join(a.cfg.DataDir, "exports")
+		ex, err := export.New(ecfg, a.DB, a.logger)
+		if err != nil {
+			return nil, err
+		}
+		ex.Register(mux, auth)
 		analytics.New(a.DB, a.logger).Register(mux, auth)
 		a.mountAudiences(mux, auth)
 		dashboard.Register(mux)

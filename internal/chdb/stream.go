@@ -87,6 +87,11 @@ func (s *Stream) Next() ([]byte, error) {
 		if err := s.ctx.Err(); err != nil {
 			return nil, fmt.Errorf("run query: %w", err)
 		}
+		// A query with no output ends before the first fetch; chDB then
+		// reports that no streaming query is active: that is the end.
+		if strings.Contains(r.errText, "No active streaming query") {
+			return nil, io.EOF
+		}
 		return nil, parseError(r.errText)
 	}
 	s.rowsRd += r.rowsRead

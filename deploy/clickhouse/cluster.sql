@@ -282,6 +282,20 @@ ORDER BY (team_id, platform, account);
 
 CREATE TABLE IF NOT EXISTS ad_credentials ON CLUSTER 'omnistream' AS ad_credentials_local ENGINE = Distributed('omnistream', currentDatabase(), 'ad_credentials_local', cityHash64(team_id));
 
+-- 0006_analyst_users
+CREATE TABLE IF NOT EXISTS analyst_users_local ON CLUSTER 'omnistream'
+(
+    name            String,
+    team_id         String,
+    password_sha256 String,
+    version         UInt64,
+    deleted         UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY name;
+
+CREATE TABLE IF NOT EXISTS analyst_users ON CLUSTER 'omnistream' AS analyst_users_local ENGINE = Distributed('omnistream', currentDatabase(), 'analyst_users_local', cityHash64(name));
+
 -- 0100_audiences
 CREATE TABLE IF NOT EXISTS audiences_local ON CLUSTER 'omnistream'
 (

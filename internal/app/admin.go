@@ -11,6 +11,7 @@ import (
 	"github.com/omnistream/omnistream/internal/channels"
 	"github.com/omnistream/omnistream/internal/teams"
 	"github.com/omnistream/omnistream/queries/reports"
+	"github.com/omnistream/omnistream/queries/sqlaccess"
 )
 
 // adminRoutes mounts the admin API, authenticated by the admin token (not
@@ -87,6 +88,20 @@ func (a *App) adminRoutes(mux *http.ServeMux) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	}))
+	mux.Handle("POST /v1/admin/teams/{id}/analyst", admin(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if _, err := a.Teams.Get(r.Context(), id); err != nil {
+			reports.WriteError(w, http.StatusNotFound, "id", err.Error())
+			return
+		}
+		user, pass, err := a.analysts.Load().Provision(r.Context(), id)
+		if err != nil {
+			reports.WriteError(w, http.StatusServiceUnavailable, "", err.Error())
+			return
+		}
+		reports.WriteJSON(w, http.StatusCreated, map[string]any{"user": user, "password": pass, "database": sqlaccess.Database(id),
+			"clickhouse_url": "http://" + a.CHAddr, "views": sqlaccess.ViewNames()})
 	}))
 	mux.Handle("POST /v1/admin/teams/{id}/keys", admin(func(w http.ResponseWriter, r *http.Request) {
 		key, err := a.Teams.CreateKey(r.Context(), r.PathValue("id"))

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -29,6 +30,7 @@ import (
 	"github.com/omnistream/omnistream/internal/topics"
 	"github.com/omnistream/omnistream/processors/runtime"
 	"github.com/omnistream/omnistream/queries/audience"
+	"github.com/omnistream/omnistream/queries/sqlaccess"
 	"github.com/omnistream/omnistream/sinks/adsync"
 	"github.com/omnistream/omnistream/sinks/chsink"
 	"github.com/omnistream/omnistream/sinks/schema"
@@ -58,6 +60,7 @@ type App struct {
 	KafkaOpts []kgo.Opt
 	pub       *publish.Publisher
 
+	analysts  atomic.Pointer[sqlaccess.Service]
 	audiences *audience.Store
 	scheduler *adsync.Scheduler
 	rt        *runtime.Runtime
@@ -167,6 +170,12 @@ func (a *App) startClickHouse(ctx context.Context) error {
 		scfg := chserver.DefaultConfig()
 		scfg.Addr = net.JoinHostPort("127.0.0.1", fmt.Sprint(a.cfg.ClickHousePort))
 		scfg.Logger = a.logger
+		scfg.Lookup = func(ctx context.Context, name string) (chserver.User, bool) {
+			if svc := a.analysts.Load(); svc != nil {
+				return svc.Lookup(ctx, name)
+			}
+			return chserver.User{}, false
+		}
 		srv, err := chserver.New(scfg, db)
 		if err != nil {
 			return err
@@ -225,6 +234,11 @@ func (a *App) startClickHouse(ctx context.Context) error {
 	if _, err := schema.Apply(ctx, a.DB, scfg, a.logger); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	svc, err := sqlaccess.New(a.DB, a.cfg.Database)
+	if err != nil {
+		return err
+	}
+	a.analysts.Store(svc)
 	return nil
 }
 
@@ -281,6 +295,9 @@ func (a *App) startHTTP() error {
 	a.logger.Info("http server listening", "url", a.HTTPURL)
 	return nil
 }
+
+// Analysts provisions analysts' SQL accounts and looks them up.
+func (a *App) Analysts() *sqlaccess.Service { return a.analysts.Load() }
 
 // Wait blocks until ctx ends or a component fails.
 func (a *App) Wait(ctx context.Context) error {

@@ -1,6 +1,7 @@
 package chserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,18 @@ type User struct {
 	// ReadOnly runs every query of the user with readonly=1: no writes, no
 	// DDL, no SET of readonly.
 	ReadOnly bool
+	// PasswordSHA256, when set, is the hex SHA-256 of the password and is
+	// checked instead of Password (for users kept in storage).
+	PasswordSHA256 string
+	// Database, when set, is the only current database of the user's
+	// queries: the database parameter is ignored.
+	Database string
+	// Databases, when set, confine the user to SELECT queries that read
+	// only tables and views of these databases: the server resolves each
+	// query (EXPLAIN QUERY TREE) and refuses table functions other than
+	// numbers/zeros, functions that read other tables (joinGet, dictGet…,
+	// file, …) and any table elsewhere. Implies ReadOnly.
+	Databases []string
 }
 
 // Config configures the HTTP server.
@@ -28,6 +41,9 @@ type Config struct {
 	// Users are the accounts. Default: one user "default" with no password
 	// and full access.
 	Users []User
+	// Lookup, when set, finds users that are not in Users (for example
+	// accounts created at run time). Default: nil.
+	Lookup func(ctx context.Context, name string) (User, bool)
 	// TempDir is where each server makes a directory for spooled insert
 	// bodies, removed by Close. Default: "<engine data dir>/tmp_http".
 	TempDir string

@@ -21,6 +21,7 @@ const (
 	codeAuthenticationFailed = 516
 	codeQueryIsTooLarge      = 131
 	codeCannotDecompress     = 271
+	codeAccessDenied         = 497
 )
 
 var codeNames = map[int]string{
@@ -34,13 +35,14 @@ var codeNames = map[int]string{
 	codeAuthenticationFailed: "AUTHENTICATION_FAILED",
 	codeQueryIsTooLarge:      "TOO_LARGE_STRING_SIZE",
 	codeCannotDecompress:     "CANNOT_DECOMPRESS",
+	codeAccessDenied:         "ACCESS_DENIED",
 }
 
 // httpStatusByName follows how ClickHouse's HTTP handler maps exception
 // codes to statuses; anything else is 500.
 var httpStatusByName = map[string]int{
 	"UNKNOWN_USER": 403, "WRONG_PASSWORD": 403, "REQUIRED_PASSWORD": 403,
-	"AUTHENTICATION_FAILED": 403, "SET_NON_GRANTED_ROLE": 403,
+	"AUTHENTICATION_FAILED": 403, "ACCESS_DENIED": 403, "SET_NON_GRANTED_ROLE": 403,
 
 	"CANNOT_PARSE_TEXT": 400, "CANNOT_PARSE_ESCAPE_SEQUENCE": 400, "CANNOT_PARSE_QUOTED_STRING": 400,
 	"CANNOT_PARSE_DATE": 400, "CANNOT_PARSE_DATETIME": 400, "CANNOT_PARSE_NUMBER": 400,

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -146,6 +145,11 @@ func (s *Server) execute(ctx context.Context, w http.ResponseWriter, r *http.Req
 		req.format = f
 	}
 	sql = stripDropSync(sql)
+	if len(user.Databases) > 0 {
+		if err := s.guard(ctx, user, sql, req.opts); err != nil {
+			return outcome{}, err
+		}
+	}
 	if id := q.Get("session_id"); id != "" && !user.ReadOnly {
 		if err := sessionReadonly(&req.opts, sql); err != nil {
 			return outcome{}, err
@@ -189,9 +193,19 @@ func (s *Server) authenticate(r *http.Request, q url.Values) (User, error) {
 		name = "default"
 	}
 	u, ok := s.users[name]
-	if !ok || subtle.ConstantTimeCompare([]byte(pass), []byte(u.Password)) != 1 {
+	if !ok {
+		if fn := s.lookup.Load(); fn != nil {
+			u, ok = (*fn)(r.Context(), name)
+		} else if s.cfg.Lookup != nil {
+			u, ok = s.cfg.Lookup(r.Context(), name)
+		}
+	}
+	if !ok || !passwordMatches(u, pass) {
 		return User{}, errorf(codeAuthenticationFailed,
 			"%s: Authentication failed: password is incorrect, or there is no user with such name", name)
+	}
+	if len(u.Databases) > 0 {
+		u.ReadOnly = true
 	}
 	return u, nil
 }
@@ -208,6 +222,9 @@ func (s *Server) parseRequest(r *http.Request, q url.Values, user User) (*reques
 		req.opts.Database = r.Header.Get("X-ClickHouse-Database")
 	}
 	req.opts.ReadOnly = user.ReadOnly
+	if user.Database != "" {
+		req.opts.Database = user.Database
+	}
 	if v := q.Get("client_protocol_version"); v != "" {
 		rev, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,6 +42,7 @@ type Server struct {
 	sessions map[sessionKey]*session
 	stopReap context.CancelFunc
 
+	lookup   atomic.Pointer[func(ctx context.Context, name string) (User, bool)]
 	mu       sync.Mutex
 	tz       string
 	srv      *http.Server
@@ -213,4 +215,10 @@ func newQueryID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// SetLookup replaces Config.Lookup at run time (for accounts whose store
+// opens after the server starts).
+func (s *Server) SetLookup(fn func(ctx context.Context, name string) (User, bool)) {
+	s.lookup.Store(&fn)
 }

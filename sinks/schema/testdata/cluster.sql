@@ -282,6 +282,20 @@ ORDER BY (team_id, platform, account);
 
 CREATE TABLE IF NOT EXISTS ad_credentials ON CLUSTER 'omni' AS ad_credentials_local ENGINE = Distributed('omni', currentDatabase(), 'ad_credentials_local', cityHash64(team_id));
 
+-- analyst_users
+CREATE TABLE IF NOT EXISTS analyst_users_local ON CLUSTER 'omni'
+(
+    name            String,
+    team_id         String,
+    password_sha256 String,
+    version         UInt64,
+    deleted         UInt8
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}', '{replica}', version)
+ORDER BY name;
+
+CREATE TABLE IF NOT EXISTS analyst_users ON CLUSTER 'omni' AS analyst_users_local ENGINE = Distributed('omni', currentDatabase(), 'analyst_users_local', cityHash64(name));
+
 -- audiences
 CREATE TABLE IF NOT EXISTS audiences_local ON CLUSTER 'omni'
 (

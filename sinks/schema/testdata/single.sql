@@ -260,6 +260,18 @@ CREATE TABLE IF NOT EXISTS ad_credentials
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (team_id, platform, account);
 
+-- analyst_users
+CREATE TABLE IF NOT EXISTS analyst_users
+(
+    name            String,
+    team_id         String,
+    password_sha256 String,
+    version         UInt64,
+    deleted         UInt8
+)
+ENGINE = ReplacingMergeTree(version)
+ORDER BY name;
+
 -- audiences
 CREATE TABLE IF NOT EXISTS audiences
 (

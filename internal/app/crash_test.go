@@ -122,12 +122,14 @@ func TestCrashSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
+	killed := time.Now()
 	again, err := app.Start(context.Background(), withRoles(e.cfg, app.RoleProcess), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer again.Close()
 	check(t, again)
+	t.Logf("fault figures: SIGKILL mid-batch: 0 lost, 0 doubled, exact %s after the kill", time.Since(killed).Round(time.Millisecond))
 }
 
 // TestThreeProcessesKilled runs three processor processes in one group,
@@ -161,7 +163,9 @@ func TestThreeProcessesKilled(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	kids[1].Process.Signal(syscall.SIGKILL)
 	kids[1].Wait()
+	killed := time.Now()
 	check(t, probe)
+	t.Logf("fault figures: three processes, two SIGKILLed: 0 lost, 0 doubled, exact %s after the second kill", time.Since(killed).Round(time.Millisecond))
 }
 
 // TestProcessorChild is the processor process of TestCrashSIGKILL; it does

@@ -86,6 +86,7 @@ func TestBrokerRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b2.Close()
+	back := time.Now()
 	// The client retries the refused request; the event lands once.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -105,6 +106,7 @@ func TestBrokerRestart(t *testing.T) {
 	}
 	waitCount(t, a, "brk0", uint64(exp.Events)+1)
 	waitReports(t, a.HTTPURL, key, "brk0", exp)
+	t.Logf("fault figures: broker restart: %d events, 0 lost, 0 doubled, recovered in %s", exp.Events+1, time.Since(back).Round(time.Millisecond))
 }
 
 // TestClickHouseOutage cuts the processors off ClickHouse for 30 s: they
@@ -142,8 +144,10 @@ func TestClickHouseOutage(t *testing.T) {
 		t.Fatalf("committed lag during the outage is %d, want all %d events uncommitted", lag, exp.Events)
 	}
 	proxy.Set(testenv.ProxyUp)
+	back := time.Now()
 	waitCount(t, ing, "out0", uint64(exp.Events))
 	waitReports(t, ing.HTTPURL, key, "out0", exp)
+	t.Logf("fault figures: ClickHouse outage 30s: %d events, 0 lost, 0 doubled, recovered in %s", exp.Events, time.Since(back).Round(time.Millisecond))
 }
 
 func groupLag(t *testing.T, brokers []string) int64 {
@@ -200,8 +204,10 @@ func TestInsertFailureRaisesAlert(t *testing.T) {
 		t.Fatalf("%d events stored while inserts failed", got)
 	}
 	proxy.Set(testenv.ProxyUp)
+	back := time.Now()
 	waitCount(t, a, "disk0", uint64(exp.Events))
 	waitReports(t, a.HTTPURL, key, "disk0", exp)
+	t.Logf("fault figures: failing inserts: %d events, 0 lost, 0 doubled, recovered in %s", exp.Events, time.Since(back).Round(time.Millisecond))
 	if metric(t, a, `omnistream_sink_failing{table="events"} 1`) || !metric(t, a, `omnistream_sink_failing{table="events"} 0`) {
 		t.Fatal("alert gauge still raised after inserts recovered")
 	}

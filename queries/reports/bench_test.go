@@ -18,9 +18,10 @@ import (
 )
 
 // benchSize is the number of broadcasts of the benchmark team (each to
-// 20,000 of its 200,000 contacts, about 50,000 events); the other teams and
-// the team's own chat traffic add as many events again.
-// OMNISTREAM_REPORTS_BENCH_BROADCASTS overrides it: 500 is about 50 M events.
+// 20,000 of its 200,000 contacts, about 51,000 events); the team's chat
+// traffic, journeys and orders and the other teams bring the total to
+// about 111,000 events per broadcast (20: 2.2 M).
+// OMNISTREAM_REPORTS_BENCH_BROADCASTS overrides it: 450 is about 50 M events.
 func benchSize() int {
 	if v, err := strconv.Atoi(os.Getenv("OMNISTREAM_REPORTS_BENCH_BROADCASTS")); err == nil && v > 0 {
 		return v

@@ -65,7 +65,7 @@ lint:
 
 ## bench: benchmarks (not part of make test)
 bench: deps chdb
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 -timeout 30m $(PKGS)
+	$(GO) run ./bench/cmd/omnibench -out bench/results $(BENCH_FLAGS)
 
 clean:
 	rm -rf bin

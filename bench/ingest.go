@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -28,7 +29,9 @@ type Live struct {
 	Keys  map[string]string
 }
 
-const liveTeams = 20
+// liveTeams is enough teams that the ingest API's per-team request limit
+// (200/s by default) does not bind when requests are spread over them.
+const liveTeams = 50
 
 // StartLive starts the deployment.
 func (r *Runner) StartLive(ctx context.Context) (*Live, error) {
@@ -87,6 +90,7 @@ type IngestResult struct {
 	Concurrency int     `json:"concurrency"`
 	Events      int     `json:"events"`
 	Requests    int     `json:"requests"`
+	Throttled   int     `json:"throttled"` // 429 answers (retried)
 	Seconds     float64 `json:"seconds"`
 	Rate        float64 `json:"events_per_s"`
 	Latency     Latency `json:"request_latency"`
@@ -113,25 +117,20 @@ func (r *Runner) Ingest(ctx context.Context, l *Live, batch int) (*IngestResult,
 	cfg := gen.LoadConfig(maxEvents, liveTeams)
 	cfg.TeamPrefix = "ingest" + strconv.Itoa(batch) + "-"
 	cfg.Start = time.Now().UTC().Add(-72 * time.Hour).Truncate(time.Hour)
-	pending := map[string]*req{}
+	// Request i goes to team i mod the teams (round robin), so that no
+	// team exceeds the API's per-team request rate; event ids stay unique.
+	var cur req
 	if _, err := gen.Generate(cfg, func(team string, e event.Event) error {
-		// Stream team i goes to live team i.
-		idx := team[len(cfg.TeamPrefix):]
-		key := l.Keys["live-"+idx]
-		p := pending[key]
-		if p == nil {
-			p = &req{key: key}
-			pending[key] = p
-		}
 		e.TeamID = ""
 		var err error
-		if p.body, err = event.AppendJSON(p.body, &e); err != nil {
+		if cur.body, err = event.AppendJSON(cur.body, &e); err != nil {
 			return err
 		}
-		p.body = append(p.body, '\n')
-		if p.n++; p.n == batch {
-			reqs = append(reqs, *p)
-			*p = req{key: key}
+		cur.body = append(cur.body, '\n')
+		if cur.n++; cur.n == batch {
+			cur.key = l.Keys[l.Teams[len(reqs)%len(l.Teams)]]
+			reqs = append(reqs, cur)
+			cur = req{}
 		}
 		return nil
 	}); err != nil {
@@ -141,7 +140,7 @@ func (r *Runner) Ingest(ctx context.Context, l *Live, batch int) (*IngestResult,
 	var next atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
-	var events, requests atomic.Int64
+	var events, requests, throttled atomic.Int64
 	var firstErr error
 	deadline := time.Now().Add(time.Duration(r.Cfg.IngestSeconds * float64(time.Second)))
 	prog := r.progress(fmt.Sprintf("ingest API batch %d", batch), 0)
@@ -174,7 +173,16 @@ func (r *Runner) Ingest(ctx context.Context, l *Live, batch int) (*IngestResult,
 				}
 				rq := reqs[i]
 				t0 := time.Now()
-				if err := post(ctx, cl, l.App.HTTPURL, rq.key, rq.body); err != nil {
+				err := post(ctx, cl, l.App.HTTPURL, rq.key, rq.body)
+				for errors.Is(err, errThrottled) && time.Now().Before(deadline) {
+					throttled.Add(1)
+					time.Sleep(50 * time.Millisecond)
+					err = post(ctx, cl, l.App.HTTPURL, rq.key, rq.body)
+				}
+				if errors.Is(err, errThrottled) {
+					return
+				}
+				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -196,11 +204,14 @@ func (r *Runner) Ingest(ctx context.Context, l *Live, batch int) (*IngestResult,
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	res.Events, res.Requests = int(events.Load()), int(requests.Load())
+	res.Events, res.Requests, res.Throttled = int(events.Load()), int(requests.Load()), int(throttled.Load())
 	res.Rate = float64(res.Events) / res.Seconds
 	res.Latency = summarize(lat)
 	return res, nil
 }
+
+// errThrottled is a 429: the team sent more requests than its limit.
+var errThrottled = errors.New("throttled (429)")
 
 // post sends one NDJSON body and wants 202.
 func post(ctx context.Context, cl *http.Client, base, key string, body []byte) error {
@@ -216,6 +227,9 @@ func post(ctx context.Context, cl *http.Client, base, key string, body []byte) e
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return errThrottled
+	}
 	if resp.StatusCode != http.StatusAccepted {
 		return fmt.Errorf("post events: status %s: %s", resp.Status, bytes.TrimSpace(msg))
 	}

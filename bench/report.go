@@ -172,10 +172,10 @@ func (rep *Report) Markdown(profileTop string) string {
 	}
 	if len(rep.Ingest) > 0 {
 		w("## 4. Ingest API (POST /v1/events, acks=all)\n\n")
-		w("The whole deployment running (ingest, processors, reports) on a broker and database of its own; 20 teams with their own keys; NDJSON bodies built before the clock starts; a 202 means every record was acknowledged by the broker after an fsync.\n\n")
-		w("| batch | clients | requests | events | seconds | events/s | p50 ms | p99 ms | cores used | other processes |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		w("The whole deployment running (ingest, processors, reports) on a broker and database of its own; %d teams with their own keys, requests spread over them in turn (the API limits each team to 200 requests/s; a 429 is retried and counted); NDJSON bodies built before the clock starts; a 202 means every record was acknowledged by the broker after an fsync.\n\n", liveTeams)
+		w("| batch | clients | requests | events | seconds | events/s | p50 ms | p99 ms | 429s | cores used | other processes |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, in := range rep.Ingest {
-			w("| %d | %d | %s | %s | %.1f | **%s** | %.1f | %.1f | %.2f | %.2f |\n", in.Batch, in.Concurrency, num(float64(in.Requests)), num(float64(in.Events)), in.Seconds, num(in.Rate), in.Latency.P50, in.Latency.P99, in.Usage.Cores, in.Usage.OtherCores)
+			w("| %d | %d | %s | %s | %.1f | **%s** | %.1f | %.1f | %d | %.2f | %.2f |\n", in.Batch, in.Concurrency, num(float64(in.Requests)), num(float64(in.Events)), in.Seconds, num(in.Rate), in.Latency.P50, in.Latency.P99, in.Throttled, in.Usage.Cores, in.Usage.OtherCores)
 		}
 		w("\n")
 		if d := rep.Drain; d != nil {
@@ -184,7 +184,7 @@ func (rep *Report) Markdown(profileTop string) string {
 	}
 	if f := rep.Fresh; f != nil {
 		w("## 5. Freshness: accepted by the ingest API → visible in the broadcast report\n\n")
-		w("Load through the ingest API at half the maximum sustained rate (the lower of benchmark 1 and the best of benchmark 4: %s events/s), batches of 1,000 over 20 teams, for %.0f s; meanwhile a probe every 100 ms: one `message.delivered` of a new contact for broadcast `fresh-probe`, posted alone; its freshness runs from its 202 to the first `GET /v1/reports/broadcasts/fresh-probe` (polled every %.0f ms) whose LINE delivered count includes it.\n\n", num(f.MaxRate), f.Seconds, f.PollMs)
+		w("Load through the ingest API at half the maximum sustained rate (the lower of benchmark 1 and the best of benchmark 4: %s events/s), batches of 1,000 over %d teams (skewed), for %.0f s; meanwhile a probe every 100 ms: one `message.delivered` of a new contact for broadcast `fresh-probe`, posted alone; its freshness runs from its 202 to the first `GET /v1/reports/broadcasts/fresh-probe` (polled every %.0f ms) whose LINE delivered count includes it.\n\n", num(f.MaxRate), liveTeams, f.Seconds, f.PollMs)
 		w("| target events/s | achieved events/s | probes | not visible | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|---|---|\n")
 		w("| %s | %s | %d | %d | %.0f ms | %.0f ms | **%.0f ms** | %.0f ms |\n\n", num(f.TargetRate), num(f.LoadRate), f.Probes, f.Missing, f.Latency.P50, f.Latency.P95, f.Latency.P99, f.Latency.Max)
 	}

@@ -79,6 +79,8 @@ does not have, 503 with Retry-After when a store is unavailable.`},
 	b.customers()
 	b.audiences()
 	b.syncs()
+	b.settings()
+	b.exports()
 	b.admin()
 	b.operations()
 	b.dashboard()

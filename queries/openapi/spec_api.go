@@ -264,6 +264,14 @@ func (b *builder) admin() {
 	b.add("PUT /v1/admin/credentials", &Operation{OperationID: "putCredential", Tags: tag, Security: admin(), Summary: "Store an ad-platform credential of a team",
 		RequestBody: jsonBody("the credential", r.component(channels.Credential{})),
 		Responses:   merge(map[string]*Response{"204": noBody("Stored.")}, errs("400", "401"))})
+	b.add("POST /v1/admin/teams/{id}/analyst", &Operation{OperationID: "createAnalyst", Tags: tag, Security: admin(),
+		Summary:     "Provision a read-only ClickHouse account for a team's analysts",
+		Description: "The account reads the team's report views only (one per report), over the ClickHouse HTTP interface; standard ClickHouse clients connect with it.",
+		Parameters:  []*Parameter{pathParam("id", "the team id", str())},
+		Responses: ok("201", "The account.", object([]string{"clickhouse_url", "database", "password", "user", "views"}, map[string]*Schema{
+			"user": str(), "password": str(), "database": describe(str(), "the team's database of views"),
+			"clickhouse_url": &Schema{Type: "string", Format: "uri"}, "views": {Type: "array", Items: str()},
+		}), "401", "404", "503")})
 	b.add("POST /v1/admin/teams/{id}/keys", &Operation{OperationID: "createKey", Tags: tag, Security: admin(), Summary: "Mint an API key for a team",
 		Parameters: []*Parameter{pathParam("id", "the team id", str())},
 		Responses:  ok("201", "The new key.", object([]string{"api_key"}, map[string]*Schema{"api_key": str()}), "401", "404", "503")})

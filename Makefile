@@ -11,7 +11,7 @@ PKGS      := ./...
 
 export OMNISTREAM_CHDB_LIB ?= $(CHDB_LIB)
 
-.PHONY: all build run test test-race lint bench chdb deps clean fuzz-smoke
+.PHONY: all build run test test-race lint bench chdb deps clean fuzz-smoke browser
 
 all: build
 
@@ -33,8 +33,12 @@ build: deps
 run: build chdb
 	$(BIN) run -data-dir $(DATA_DIR) -demo
 
+## browser: Debian's chromium, for the dashboard's headless browser test
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 ## test: every test, integration tests included, then a short fuzz of the decoders
-test: deps chdb
+test: deps chdb browser
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 40m $(PKGS)
 	$(MAKE) --no-print-directory fuzz-smoke

@@ -299,7 +299,7 @@
       h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.num ? 'num' : '' }, c.label)))),
       h('tbody', {}, rows.length ? rows.map((r) => h('tr', r._attrs || {}, columns.map((c) => {
         const v = c.get(r);
-        const cell = v instanceof Node ? v : (v === null || v === undefined || v === '' ? DASH : String(v));
+        const cell = v instanceof Node ? v : (v === null || v === undefined ? DASH : String(v));
         return h('td', { class: c.num ? 'num' : '', dataset: c.metric ? { metric: c.metric, channel: r.channel || '' } : {} }, cell);
       }))) : h('tr', {}, h('td', { colspan: columns.length, class: 'empty' }, opts.empty || 'Nothing in this range.')))));
   }
@@ -327,11 +327,15 @@
   function link(href, text) { return h('a', { href }, text); }
 
   // ---------- charts (SVG) ----------
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
-    const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-    return 10 * p;
+  // axis picks a round step and the number of steps covering v.
+  function axis(v, integer) {
+    if (!(v > 0)) v = 1;
+    const x = v / 4;
+    const p = Math.pow(10, Math.floor(Math.log10(x)));
+    let step = [1, 2, 2.5, 5, 10].map((m) => m * p).find((c) => c >= x - 1e-12);
+    if (integer) step = Math.max(1, Math.ceil(step));
+    const n = Math.max(1, Math.ceil(v / step - 1e-9));
+    return { max: n * step, n };
   }
 
   function legend(series) {
@@ -344,15 +348,16 @@
   function barChart(opts) {
     const { categories, series } = opts;
     const fmt = opts.format || fmtInt;
-    const W = opts.width || 760, H = opts.height || 240, L = 52, R = 12, T = 14, B = 46;
+    const W = opts.width || 1000, H = opts.height || 240, L = 56, R = 12, T = 12, B = 28;
     const iw = W - L - R, ih = H - T - B;
     const totals = categories.map((_, i) => opts.stacked
       ? series.reduce((a, se) => a + (se.values[i] || 0), 0)
       : Math.max(0, ...series.map((se) => se.values[i] || 0)));
-    const max = opts.max || niceMax(Math.max(0, ...totals));
-    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': opts.title || 'chart' });
-    for (let k = 0; k <= 4; k++) {
-      const v = (max * k) / 4, y = T + ih - (ih * k) / 4;
+    const ax = opts.max ? { max: opts.max, n: 4 } : axis(Math.max(0, ...totals), !opts.percent && fmt === fmtInt);
+    const max = ax.max;
+    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, class: 'chart', role: 'img', 'aria-label': opts.title || 'chart' });
+    for (let k = 0; k <= ax.n; k++) {
+      const v = (max * k) / ax.n, y = T + ih - (ih * k) / ax.n;
       svg.append(s('line', { x1: L, x2: W - R, y1: y, y2: y, class: 'gridline' }),
         s('text', { x: L - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, fmt(opts.percent ? v / 100 : v)));
     }
@@ -385,13 +390,14 @@
   function lineChart(opts) {
     const { categories, series } = opts;
     const fmt = opts.format || fmtInt;
-    const W = opts.width || 760, H = opts.height || 240, L = 52, R = 16, T = 14, B = 46;
+    const W = opts.width || 1000, H = opts.height || 240, L = 56, R = 16, T = 12, B = 28;
     const iw = W - L - R, ih = H - T - B;
     const all = series.flatMap((se) => se.values.filter((v) => v !== null && v !== undefined));
-    const max = opts.max || niceMax(Math.max(0, ...all));
-    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': opts.title || 'chart' });
-    for (let k = 0; k <= 4; k++) {
-      const v = (max * k) / 4, y = T + ih - (ih * k) / 4;
+    const ax = opts.max ? { max: opts.max, n: 4 } : axis(Math.max(0, ...all), fmt === fmtInt);
+    const max = ax.max;
+    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, class: 'chart', role: 'img', 'aria-label': opts.title || 'chart' });
+    for (let k = 0; k <= ax.n; k++) {
+      const v = (max * k) / ax.n, y = T + ih - (ih * k) / ax.n;
       svg.append(s('line', { x1: L, x2: W - R, y1: y, y2: y, class: 'gridline' }),
         s('text', { x: L - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, fmt(v)));
     }
@@ -418,10 +424,10 @@
   function hbars(opts) {
     const rows = opts.rows;
     const fmt = opts.format || fmtInt;
-    const W = opts.width || 760, rowH = 26, L = Math.min(260, 40 + 7 * Math.max(4, ...rows.map((r) => String(r.label).length))), R = 90;
+    const W = opts.width || 620, rowH = 26, L = Math.min(260, 40 + 7 * Math.max(4, ...rows.map((r) => String(r.label).length))), R = 90;
     const H = Math.max(1, rows.length) * rowH + 8;
     const max = opts.max || Math.max(0, ...rows.map((r) => r.value || 0)) || 1;
-    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart hchart', role: 'img', 'aria-label': opts.title || 'chart' });
+    const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, class: 'chart hchart', role: 'img', 'aria-label': opts.title || 'chart' });
     if (!rows.length) svg.append(s('text', { x: 8, y: 20, class: 'axis' }, 'No data in this range.'));
     rows.forEach((r, i) => {
       const y = 4 + i * rowH;
@@ -503,7 +509,7 @@
     const cursor = ui.cursors[ui.cursors.length - 1];
     const [rep, rec] = await Promise.all([
       api('/v1/reports/broadcasts/' + encodeURIComponent(id)),
-      api('/v1/reports/broadcasts/' + encodeURIComponent(id) + '/recipients', { state: ui.state, channel: ui.channel, limit: 50, cursor }),
+      api('/v1/reports/broadcasts/' + encodeURIComponent(id) + '/recipients', { state: ui.state, channel: ui.channel, limit: 20, cursor }),
     ]);
     const chans = rep.channels;
     const sections = chans.map((c) => {
@@ -535,7 +541,7 @@
         h('div', { class: 'two' },
           hbars({ title: 'Funnel (people)', rows: funnel, max: Math.max(1, c.audience) }),
           reasons.length ? hbars({ title: 'Failures by reason', rows: reasons.map(([k, v]) => ({ label: k, value: v, color: 3 })) }) : h('div', { class: 'muted note' }, 'No failed delivery.')),
-        c.buttons.length ? h('div', {},
+        c.buttons.length ? h('div', { class: 'two' },
           hbars({ title: 'Clicks per button (people, 24 h)', rows: c.buttons.map((b) => ({ label: b.button_id, value: b.clicked, text: `${fmtInt(b.clicked)} · ${fmtRate(b.click_rate)}` })) }),
           table([
             { label: 'Button', get: (b) => b.button_id },

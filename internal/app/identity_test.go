@@ -9,9 +9,11 @@ import (
 	"time"
 
 	"github.com/segmentio/encoding/json"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/omnistream/omnistream/internal/app"
 	"github.com/omnistream/omnistream/internal/chparam"
+	"github.com/omnistream/omnistream/processors/core"
 	"github.com/omnistream/omnistream/queries/customers"
 )
 
@@ -119,6 +121,14 @@ func TestIdentityThroughPipeline(t *testing.T) {
 	)
 	waitUint(t, a, 1, `SELECT count() FROM merge_log WHERE team_id = {team:String} AND ok = 0 AND reason = 'member_id_conflict' AND event_id = 'o1'`, "team", "idt")
 	waitUint(t, a, 2, distinctCustomers, "team", "idt")
+	// Every identity change is also an event on the identity topic.
+	changes := identityChanges(t, e.brokers, a.Topics.Identity, 2)
+	if c := changes["b2"]; c.Kind != "merge" || c.Cause != "social" || c.Team != "idt" || len(c.Others) != 1 {
+		t.Errorf("identity topic, merge of b2: %+v", c)
+	}
+	if c := changes["o1"]; c.Kind != "refused" || c.Reason != "member_id_conflict" {
+		t.Errorf("identity topic, refusal of o1: %+v", c)
+	}
 
 	// Restart the processors: the graph comes back from the state topic, so
 	// a new contact binding M1 joins the same customer id.
@@ -161,4 +171,33 @@ func TestIdentityThroughPipeline(t *testing.T) {
 			t.Errorf("the logs contain personal data %q", pii)
 		}
 	}
+}
+
+// identityChanges reads the identity topic until it holds at least n
+// changes, keyed by triggering event id.
+func identityChanges(t *testing.T, brokers []string, topic string, n int) map[string]core.IdentityChange {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	out := map[string]core.IdentityChange{}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for len(out) < n {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			t.Fatalf("identity topic: %d of %d changes: %+v", len(out), n, out)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			var c core.IdentityChange
+			if err := json.Unmarshal(r.Value, &c); err != nil {
+				t.Errorf("identity record %s: %v", r.Value, err)
+				return
+			}
+			out[c.EventID] = c
+		})
+	}
+	return out
 }

@@ -16,6 +16,8 @@ func chdbLibFromEnv() string { return os.Getenv(chdbLibEnv) }
 // identity graph.
 func (a *App) taskFactory() runtime.Factory {
 	return func(p int32) runtime.Task {
-		return core.NewTask(core.DefaultConfig(), p, newGraph(a.logger, a.Teams))
+		cfg := core.DefaultConfig()
+		cfg.IdentityTopic = a.Topics.Identity
+		return core.NewTask(cfg, p, newGraph(a.logger, a.Teams))
 	}
 }

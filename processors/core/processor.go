@@ -29,10 +29,14 @@ type Config struct {
 	// DedupWindow is how many distinct recent events per partition are
 	// remembered for duplicate detection. Default 200000 (about 5 MB).
 	DedupWindow int
+	// IdentityTopic receives every identity change (merge, refusal, split)
+	// as a JSON record keyed by team, on the partition of the events that
+	// caused it. Empty disables it. Default "omni.identity".
+	IdentityTopic string
 }
 
 // DefaultConfig returns the defaults.
-func DefaultConfig() Config { return Config{DedupWindow: 200000} }
+func DefaultConfig() Config { return Config{DedupWindow: 200000, IdentityTopic: "omni.identity"} }
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
@@ -44,6 +48,7 @@ func (c Config) Validate() error {
 
 // Task is the processor of one partition.
 type Task struct {
+	cfg       Config
 	partition int32
 	graph     Graph
 	dedup     *dedup
@@ -57,7 +62,7 @@ type Stats struct {
 
 // NewTask returns the processor of a partition.
 func NewTask(cfg Config, partition int32, g Graph) *Task {
-	return &Task{partition: partition, graph: g, dedup: newDedup(cfg.DedupWindow), stats: &Stats{}}
+	return &Task{cfg: cfg, partition: partition, graph: g, dedup: newDedup(cfg.DedupWindow), stats: &Stats{}}
 }
 
 // Stats returns the task's counters.
@@ -124,6 +129,7 @@ func (t *Task) Process(r *kgo.Record, out *runtime.Output) error {
 	}
 	t.emitEvent(&e, o.CustomerID, r, out)
 	emitIdentity(&e, &o, out)
+	t.publishIdentity(&e, &o, out)
 	emitProfile(&e, r.Offset, out)
 	return nil
 }
@@ -358,4 +364,43 @@ func emitProfile(e *event.Event, offset int64, out *runtime.Output) {
 	b.I8(12, -1)
 	b.U8(13, deleted)
 	b.EndRow()
+}
+
+// IdentityChange is the record of the identity topic.
+type IdentityChange struct {
+	Kind       string    `json:"kind"` // merge, refused, split
+	Team       string    `json:"team_id"`
+	Time       time.Time `json:"ts"`
+	CustomerID string    `json:"customer_id"` // the surviving or split customer
+	Others     []string  `json:"others"`      // merged, refused or resulting customers
+	Cause      string    `json:"cause"`
+	EventID    string    `json:"event_id"`
+	Actor      string    `json:"actor,omitempty"`
+	Reason     string    `json:"reason,omitempty"`
+}
+
+func (t *Task) publishIdentity(e *event.Event, o *identity.Outcome, out *runtime.Output) {
+	if t.cfg.IdentityTopic == "" || (len(o.Merges) == 0 && len(o.Splits) == 0) {
+		return
+	}
+	add := func(c IdentityChange) {
+		b, err := json.Marshal(c)
+		if err != nil {
+			return
+		}
+		out.Produce(&kgo.Record{Topic: t.cfg.IdentityTopic, Partition: t.partition, Key: []byte(c.Team), Value: b,
+			Headers: []kgo.RecordHeader{{Key: "event_id", Value: []byte(e.EventID)}}})
+	}
+	for _, m := range o.Merges {
+		kind := "merge"
+		if !m.OK {
+			kind = "refused"
+		}
+		add(IdentityChange{Kind: kind, Team: m.Team, Time: m.Time.UTC(), CustomerID: m.SurvivorID, Others: m.MergedIDs,
+			Cause: m.Cause, EventID: m.EventID, Actor: m.Actor, Reason: m.Reason})
+	}
+	for _, sp := range o.Splits {
+		add(IdentityChange{Kind: "split", Team: sp.Team, Time: sp.Time.UTC(), CustomerID: sp.CustomerID, Others: sp.IntoIDs,
+			Cause: sp.Cause, EventID: sp.EventID, Actor: sp.Actor})
+	}
 }

@@ -2,8 +2,6 @@ package line
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -11,6 +9,7 @@ import (
 
 	"github.com/omnistream/omnistream/ingest/event"
 	"github.com/omnistream/omnistream/ingest/webhooks"
+	"github.com/omnistream/omnistream/ingest/webhooks/internal/hook"
 )
 
 // Config tunes the receiver.
@@ -30,19 +29,7 @@ func DefaultConfig() Config {
 }
 
 // Validate reports every problem of c at once.
-func (c Config) Validate() error {
-	var errs []error
-	if c.MaxBodyBytes <= 0 {
-		errs = append(errs, fmt.Errorf("line: MaxBodyBytes must be positive, got %d", c.MaxBodyBytes))
-	}
-	if c.RecentIDs < 0 {
-		errs = append(errs, fmt.Errorf("line: RecentIDs must not be negative, got %d", c.RecentIDs))
-	}
-	if c.RetryAfter < time.Second {
-		errs = append(errs, fmt.Errorf("line: RetryAfter must be at least 1s, got %s", c.RetryAfter))
-	}
-	return errors.Join(errs...)
-}
+func (c Config) Validate() error { return hook.Limits(c).Validate(Source) }
 
 // ChannelConfig is what the receiver needs to know about one LINE channel.
 type ChannelConfig struct {

@@ -2,8 +2,6 @@ package meta
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -11,6 +9,7 @@ import (
 
 	"github.com/omnistream/omnistream/ingest/event"
 	"github.com/omnistream/omnistream/ingest/webhooks"
+	"github.com/omnistream/omnistream/ingest/webhooks/internal/hook"
 )
 
 // Config tunes the receiver.
@@ -31,19 +30,7 @@ func DefaultConfig() Config {
 }
 
 // Validate reports every problem of c at once.
-func (c Config) Validate() error {
-	var errs []error
-	if c.MaxBodyBytes <= 0 {
-		errs = append(errs, fmt.Errorf("meta: MaxBodyBytes must be positive, got %d", c.MaxBodyBytes))
-	}
-	if c.RecentIDs < 0 {
-		errs = append(errs, fmt.Errorf("meta: RecentIDs must not be negative, got %d", c.RecentIDs))
-	}
-	if c.RetryAfter < time.Second {
-		errs = append(errs, fmt.Errorf("meta: RetryAfter must be at least 1s, got %s", c.RetryAfter))
-	}
-	return errors.Join(errs...)
-}
+func (c Config) Validate() error { return hook.Limits(c).Validate(Source) }
 
 // AppConfig is what the receiver needs to know about one Meta app.
 type AppConfig struct {

@@ -283,7 +283,7 @@ func (a *App) startHTTP() error {
 		ln.Close()
 		return err
 	}
-	a.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute}
+	a.http = &http.Server{Handler: h, ReadHeaderTimeout: a.cfg.ReadHeaderTimeout, ReadTimeout: time.Minute, WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute}
 	a.HTTPURL = "http://" + ln.Addr().String()
 	a.wg.Add(1)
 	go func() {

@@ -67,6 +67,9 @@ type Config struct {
 	// turn it on too); ClickHouseCAFile adds a CA bundle.
 	ClickHouseTLS    bool
 	ClickHouseCAFile string
+	// ReadHeaderTimeout bounds how long a client may take to send request
+	// headers (slow clients are cut off). Default 10s.
+	ReadHeaderTimeout time.Duration
 	// PublishTimeout bounds how long the ingest API waits for Kafka before
 	// answering 503 with Retry-After. Default 10s.
 	PublishTimeout time.Duration
@@ -78,7 +81,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{DataDir: "data", KafkaPort: 9092, ClickHousePort: 8123, Database: "omnistream",
 		HTTPAddr: "127.0.0.1:8080", Roles: []string{RoleIngest, RoleProcess, RoleServe, RoleScheduler},
-		Partitions: 4, Replication: 1, FlushInterval: 200 * time.Millisecond, PublishTimeout: 10 * time.Second}
+		Partitions: 4, Replication: 1, FlushInterval: 200 * time.Millisecond, PublishTimeout: 10 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second}
 }
 
 // Has reports whether the process runs role.
@@ -106,6 +110,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.Kafka.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.ReadHeaderTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("read header timeout must be positive, got %s", c.ReadHeaderTimeout))
 	}
 	if c.PublishTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("publish timeout must be positive, got %s", c.PublishTimeout))

@@ -3,14 +3,11 @@ package audience
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
 
-	"github.com/segmentio/encoding/json"
-
+	"github.com/omnistream/omnistream/internal/httpx"
 	"github.com/omnistream/omnistream/internal/teams"
 )
 
@@ -54,21 +51,8 @@ func (h *Handler) Register(mux *http.ServeMux, auth func(http.Handler) http.Hand
 		"POST /v1/audiences/{id}/unarchive": h.unarchive,
 		"POST /v1/audiences/{id}/preview":   h.preview,
 	} {
-		mux.Handle(pattern, auth(h.wrap(fn)))
+		mux.Handle(pattern, auth(httpx.TeamHandler(fn, h.fail)))
 	}
-}
-
-func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request, *teams.Team) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		team, ok := teams.FromContext(r.Context())
-		if !ok {
-			writeError(w, http.StatusUnauthorized, "authorization: no authenticated team", nil)
-			return
-		}
-		if err := fn(w, r, team); err != nil {
-			h.fail(w, r, err)
-		}
-	})
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -91,32 +75,20 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeError(w http.ResponseWriter, code int, msg string, fields Invalid) {
-	writeJSON(w, code, struct {
+	httpx.WriteJSON(w, code, struct {
 		Error  string       `json:"error"`
 		Fields []FieldError `json:"fields,omitempty"`
 	}{msg, fields})
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	b, _ := json.Marshal(v)
-	w.Write(append(b, '\n'))
-}
-
 // decode reads a JSON body of at most the configured size into v.
 func (h *Handler) decode(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.store.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return fmt.Errorf("read request body: %w", err)
+	err := httpx.DecodeJSON(r, h.store.cfg.MaxBodyBytes, v)
+	var be *httpx.BodyError
+	if errors.As(err, &be) {
+		return Invalid{{"body", be.Problem}}
 	}
-	if int64(len(body)) > h.store.cfg.MaxBodyBytes {
-		return Invalid{{"body", fmt.Sprintf("must be at most %d bytes", h.store.cfg.MaxBodyBytes)}}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return Invalid{{"body", "must be a JSON object: " + err.Error()}}
-	}
-	return nil
+	return err
 }
 
 func (h *Handler) list(w http.ResponseWriter, r *http.Request, team *teams.Team) error {
@@ -130,7 +102,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, team *teams.Team)
 	if list == nil {
 		list = []Audience{}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpx.WriteJSON(w, http.StatusOK, struct {
 		Audiences []Audience `json:"audiences"`
 	}{list})
 	return nil
@@ -145,7 +117,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, team *teams.Tea
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, a)
+	httpx.WriteJSON(w, http.StatusCreated, a)
 	return nil
 }
 
@@ -154,7 +126,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, team *teams.Team) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 	return nil
 }
 
@@ -170,7 +142,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, team *teams.Tea
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 	return nil
 }
 
@@ -179,7 +151,7 @@ func (h *Handler) copy(w http.ResponseWriter, r *http.Request, team *teams.Team)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, a)
+	httpx.WriteJSON(w, http.StatusCreated, a)
 	return nil
 }
 
@@ -188,7 +160,7 @@ func (h *Handler) archive(w http.ResponseWriter, r *http.Request, team *teams.Te
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 	return nil
 }
 
@@ -197,7 +169,7 @@ func (h *Handler) unarchive(w http.ResponseWriter, r *http.Request, team *teams.
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, a)
+	httpx.WriteJSON(w, http.StatusOK, a)
 	return nil
 }
 
@@ -227,7 +199,7 @@ func (h *Handler) preview(w http.ResponseWriter, r *http.Request, team *teams.Te
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
+	httpx.WriteJSON(w, http.StatusOK, page)
 	return nil
 }
 
@@ -244,6 +216,6 @@ func (h *Handler) previewDefinition(w http.ResponseWriter, r *http.Request, team
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page)
+	httpx.WriteJSON(w, http.StatusOK, page)
 	return nil
 }

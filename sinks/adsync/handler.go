@@ -3,14 +3,11 @@ package adsync
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
 
-	"github.com/segmentio/encoding/json"
-
+	"github.com/omnistream/omnistream/internal/httpx"
 	"github.com/omnistream/omnistream/internal/teams"
 	"github.com/omnistream/omnistream/queries/audience"
 )
@@ -53,21 +50,8 @@ func (h *Handler) Register(mux *http.ServeMux, auth func(http.Handler) http.Hand
 		"GET /v1/audience-syncs/{id}/runs":               h.runs,
 		"POST /v1/audience-syncs/{id}/runs/{run}/cancel": h.cancelRun,
 	} {
-		mux.Handle(pattern, auth(h.wrap(fn)))
+		mux.Handle(pattern, auth(httpx.TeamHandler(fn, h.fail)))
 	}
-}
-
-func (h *Handler) wrap(fn func(http.ResponseWriter, *http.Request, *teams.Team) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		team, ok := teams.FromContext(r.Context())
-		if !ok {
-			writeError(w, http.StatusUnauthorized, "authorization: no authenticated team", nil)
-			return
-		}
-		if err := fn(w, r, team); err != nil {
-			h.fail(w, r, err)
-		}
-	})
 }
 
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
@@ -90,31 +74,20 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeError(w http.ResponseWriter, code int, msg string, problems []string) {
-	writeJSON(w, code, struct {
+	httpx.WriteJSON(w, code, struct {
 		Error    string   `json:"error"`
 		Problems []string `json:"problems,omitempty"`
 	}{msg, problems})
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	b, _ := json.Marshal(v)
-	w.Write(append(b, '\n'))
-}
-
+// decode reads a JSON body of at most cfg.MaxBodyBytes into v.
 func (h *Handler) decode(r *http.Request, v any) error {
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.MaxBodyBytes+1))
-	if err != nil {
-		return fmt.Errorf("read request body: %w", err)
+	err := httpx.DecodeJSON(r, h.cfg.MaxBodyBytes, v)
+	var be *httpx.BodyError
+	if errors.As(err, &be) {
+		return Invalid{be.Error()}
 	}
-	if int64(len(body)) > h.cfg.MaxBodyBytes {
-		return Invalid{fmt.Sprintf("body must be at most %d bytes", h.cfg.MaxBodyBytes)}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return Invalid{"body must be a JSON object: " + err.Error()}
-	}
-	return nil
+	return err
 }
 
 func (h *Handler) create(w http.ResponseWriter, r *http.Request, team *teams.Team) error {
@@ -126,7 +99,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, team *teams.Tea
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, sc)
+	httpx.WriteJSON(w, http.StatusCreated, sc)
 	return nil
 }
 
@@ -138,7 +111,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, team *teams.Team)
 	if list == nil {
 		list = []Schedule{}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpx.WriteJSON(w, http.StatusOK, struct {
 		Schedules []Schedule `json:"schedules"`
 	}{list})
 	return nil
@@ -149,7 +122,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, team *teams.Team) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sc)
+	httpx.WriteJSON(w, http.StatusOK, sc)
 	return nil
 }
 
@@ -158,7 +131,7 @@ func (h *Handler) cancel(w http.ResponseWriter, r *http.Request, team *teams.Tea
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sc)
+	httpx.WriteJSON(w, http.StatusOK, sc)
 	return nil
 }
 
@@ -173,7 +146,7 @@ func (h *Handler) skip(w http.ResponseWriter, r *http.Request, team *teams.Team)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sc)
+	httpx.WriteJSON(w, http.StatusOK, sc)
 	return nil
 }
 
@@ -181,7 +154,7 @@ func (h *Handler) runNow(w http.ResponseWriter, r *http.Request, team *teams.Tea
 	if err := h.sched.RunNow(r.Context(), team.ID, r.PathValue("id")); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, struct {
+	httpx.WriteJSON(w, http.StatusAccepted, struct {
 		Status string `json:"status"`
 	}{"started"})
 	return nil
@@ -199,7 +172,7 @@ func (h *Handler) runs(w http.ResponseWriter, r *http.Request, team *teams.Team)
 	if runs == nil {
 		runs = []Run{}
 	}
-	writeJSON(w, http.StatusOK, struct {
+	httpx.WriteJSON(w, http.StatusOK, struct {
 		Runs []Run `json:"runs"`
 	}{runs})
 	return nil
@@ -213,7 +186,7 @@ func (h *Handler) cancelRun(w http.ResponseWriter, r *http.Request, team *teams.
 	if run.Done() || !h.sched.CancelRun(team.ID, run.ID) {
 		return Invalid{"the run is not running"}
 	}
-	writeJSON(w, http.StatusAccepted, struct {
+	httpx.WriteJSON(w, http.StatusAccepted, struct {
 		Status string `json:"status"`
 	}{"cancelling"})
 	return nil

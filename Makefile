@@ -59,7 +59,7 @@ fuzz-smoke:
 	done; echo "fuzz: $$n passed, 0 failed"
 
 ## test-race: every test under the race detector
-test-race: deps chdb
+test-race: deps chdb browser
 	$(GO) test -race -count=1 -timeout 60m $(PKGS)
 
 ## lint: gofmt and go vet

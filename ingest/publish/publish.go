@@ -18,17 +18,19 @@ import (
 
 // Config configures the publisher.
 type Config struct {
-	Brokers   []string  // required
-	Topic     string    // default omni.events
-	DLQTopic  string    // dead letters of the sources; default omni.dlq
+	Brokers  []string // required
+	Topic    string   // default omni.events
+	DLQTopic string   // dead letters of the sources; default omni.dlq
 	// DeliveryTimeout fails a record not acknowledged in time (the caller
 	// answers 503 and the sender retries). Default 10s.
 	DeliveryTimeout time.Duration
-	KafkaOpts []kgo.Opt // TLS, SASL
+	KafkaOpts       []kgo.Opt // TLS, SASL
 }
 
 // DefaultConfig publishes to omni.events.
-func DefaultConfig() Config { return Config{Topic: "omni.events", DLQTopic: "omni.dlq", DeliveryTimeout: 10 * time.Second} }
+func DefaultConfig() Config {
+	return Config{Topic: "omni.events", DLQTopic: "omni.dlq", DeliveryTimeout: 10 * time.Second}
+}
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {

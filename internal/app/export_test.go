@@ -115,6 +115,12 @@ func TestExports(t *testing.T) {
 	}
 	tbl.Release()
 
+	// The tag application log lists the generated tag applications.
+	code, body, _ = get(t, a.HTTPURL+"/v1/exports/tag_log/stream?from=2025-11-01&to=2026-02-01", key)
+	if tags := strings.Count(string(body), ",sale-2026,"); code != 200 || tags == 0 || tags != exp.Tags["exp0"]["sale-2026"] {
+		t.Fatalf("tag log: %d, %d rows with the tag (want %d): %.300s", code, tags, exp.Tags["exp0"]["sale-2026"], body)
+	}
+
 	// The seed's rules refuse with the rule's name.
 	for _, tc := range []struct{ url, want string }{
 		{"/v1/exports/broadcasts/stream?from=2026-01-01&to=2026-01-31", `{"error":"a broadcast report export needs exactly one channel","parameter":"range"}`},

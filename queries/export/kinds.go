@@ -100,17 +100,17 @@ var Kinds = map[string]Kind{
 			{"time", "Time", "時間"}, {"channel", "Channel", "渠道"}, {"channel_id", "Channel ID", "渠道 ID"},
 			{"user_id", "User ID", "用戶 ID"}, {"tag", "Tag", "標籤"}, {"source", "Source", "來源"},
 		},
-		Query: `SELECT a.ts AS time, a.channel_type AS channel, a.channel_id AS channel_id, a.contact_id AS user_id, a.tag AS tag, a.source_kind AS source
-			FROM (SELECT event_id, any(ts) AS ts, any(channel_type) AS channel_type, any(channel_id) AS channel_id, any(contact_id) AS contact_id,
-			             any(tag) AS tag, any(source_kind) AS source_kind
+		Query: `SELECT a.at AS time, a.ch AS channel, a.acc AS channel_id, a.who AS user_id, a.label AS tag, a.src AS source
+			FROM (SELECT event_id, any(ts) AS at, any(channel_type) AS ch, any(channel_id) AS acc, any(contact_id) AS who,
+			             any(tag) AS label, any(source_kind) AS src
 			      FROM events WHERE team_id = {team:String} AND type = 'tag.added' AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}
 			        AND ({channel:String} = '' OR channel_type = {channel:String})
 			      GROUP BY event_id) AS a
 			LEFT JOIN (SELECT channel_type, channel_id, contact_id, tag, max(ts) AS removed
 			           FROM events WHERE team_id = {team:String} AND type = 'tag.removed'
 			           GROUP BY channel_type, channel_id, contact_id, tag) AS r
-			  ON a.channel_type = r.channel_type AND a.channel_id = r.channel_id AND a.contact_id = r.contact_id AND a.tag = r.tag
-			WHERE a.ts > r.removed
+			  ON a.ch = r.channel_type AND a.acc = r.channel_id AND a.who = r.contact_id AND a.label = r.tag
+			WHERE a.at > r.removed
 			ORDER BY time, user_id`,
 		Check: needRange,
 	},

@@ -53,6 +53,10 @@ type Task struct {
 	graph     Graph
 	dedup     *dedup
 	stats     *Stats
+	// ev is the event being processed: reused from record to record so
+	// that decoding does not allocate an Event each time. Nothing keeps a
+	// pointer to it after Process returns.
+	ev event.Event
 }
 
 // Stats counts what the processor saw, for metrics and tests.
@@ -104,10 +108,11 @@ var errTeam = errors.New("team_id missing or different from the record key")
 
 // Process implements runtime.Task.
 func (t *Task) Process(r *kgo.Record, out *runtime.Output) error {
-	e, err := event.Decode(r.Value)
-	if err != nil {
+	var err error
+	if t.ev, err = event.Decode(r.Value); err != nil {
 		return err
 	}
+	e := &t.ev
 	if e.TeamID == "" {
 		e.TeamID = string(r.Key)
 	}
@@ -123,14 +128,14 @@ func (t *Task) Process(r *kgo.Record, out *runtime.Output) error {
 		return nil
 	}
 	t.stats.Processed++
-	o, err := t.graph.Apply(&e)
+	o, err := t.graph.Apply(e)
 	if err != nil {
 		return fmt.Errorf("resolve identity: %w", err)
 	}
-	t.emitEvent(&e, o.CustomerID, r, out)
-	emitIdentity(&e, &o, out)
-	t.publishIdentity(&e, &o, out)
-	emitProfile(&e, r.Offset, out)
+	t.emitEvent(e, o.CustomerID, r, out)
+	emitIdentity(e, &o, out)
+	t.publishIdentity(e, &o, out)
+	emitProfile(e, r.Offset, out)
 	return nil
 }
 

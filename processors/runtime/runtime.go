@@ -61,10 +61,18 @@ type Config struct {
 	// Topics is the topic layout.
 	Topics topics.Config
 	// MaxBatch is how many records a partition batches before flushing.
-	// Default 20000.
+	// Default 100000.
 	MaxBatch int
-	// FlushInterval is the longest a record waits in a batch. Default 200ms.
+	// FlushInterval is the longest a record waits in a batch while the
+	// partition is caught up (fewer than 1,000 records behind its end).
+	// Default 200ms.
 	FlushInterval time.Duration
+	// MaxBatchAge is the longest a record waits in a batch while the
+	// partition is behind: the batch keeps filling up to MaxBatch, since
+	// every flush has a fixed cost (an INSERT per table, a part to merge)
+	// that small batches cannot carry under backlog. Less than
+	// FlushInterval means FlushInterval. Default 2s.
+	MaxBatchAge time.Duration
 	// WarmRecords is how many records before the resume offset are replayed
 	// through Task.Warm. Default 100000.
 	WarmRecords int64
@@ -76,8 +84,8 @@ type Config struct {
 
 // DefaultConfig returns the defaults; Brokers must still be set.
 func DefaultConfig() Config {
-	return Config{Group: "omnistream-processors", Topics: topics.DefaultConfig(), MaxBatch: 20000,
-		FlushInterval: 200 * time.Millisecond, WarmRecords: 100000}
+	return Config{Group: "omnistream-processors", Topics: topics.DefaultConfig(), MaxBatch: 100000,
+		FlushInterval: 200 * time.Millisecond, MaxBatchAge: 2 * time.Second, WarmRecords: 100000}
 }
 
 // Validate reports every problem at once.
@@ -94,6 +102,9 @@ func (c Config) Validate() error {
 	}
 	if c.FlushInterval <= 0 {
 		errs = append(errs, fmt.Errorf("runtime: flush interval must be positive, got %s", c.FlushInterval))
+	}
+	if c.MaxBatchAge < 0 {
+		errs = append(errs, fmt.Errorf("runtime: max batch age must not be negative, got %s", c.MaxBatchAge))
 	}
 	if c.WarmRecords < 0 {
 		errs = append(errs, fmt.Errorf("runtime: warm records must not be negative, got %d", c.WarmRecords))
@@ -223,8 +234,14 @@ func (r *Runtime) Run(ctx context.Context) error {
 			if w == nil {
 				return // revoked meanwhile; the next owner re-reads it
 			}
+			// Reading committed records, the partition's end is its last
+			// stable offset (the high watermark without open transactions).
+			end := ftp.LastStableOffset
+			if end <= 0 {
+				end = ftp.HighWatermark
+			}
 			select {
-			case w.in <- ftp.Records:
+			case w.in <- chunk{recs: ftp.Records, end: end}:
 			case <-w.done:
 			case <-ctx.Done():
 			}

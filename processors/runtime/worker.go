@@ -33,6 +33,10 @@ type Statement struct {
 
 func newOutput() *Output { return &Output{batches: map[*chsink.Table]*chsink.Batch{}} }
 
+// NewOutput returns an empty Output, for running a Task outside the
+// runtime (tests, benchmarks).
+func NewOutput() *Output { return newOutput() }
+
 // Batch returns the batch of rows for table t.
 func (o *Output) Batch(t *chsink.Table) *chsink.Batch {
 	b := o.batches[t]
@@ -54,12 +58,23 @@ func (o *Output) Produce(r *kgo.Record) { o.records = append(o.records, r) }
 
 type span struct{ first, last int64 }
 
+// chunk is fetched records of the partition and the partition's end
+// offset (high watermark) at the fetch.
+type chunk struct {
+	recs []*kgo.Record
+	end  int64
+}
+
+// behindRecords is how far from its end a partition may be and still count
+// as caught up: flushing then favours freshness over batch size.
+const behindRecords = 1000
+
 type worker struct {
 	r    *Runtime
 	p    int32
 	task Task
 
-	in       chan []*kgo.Record
+	in       chan chunk
 	quit     chan bool // true: flush and commit before leaving
 	done     chan struct{}
 	started  bool
@@ -71,10 +86,11 @@ type worker struct {
 	count    int
 	oldest   time.Time
 	lastSeen int64
+	behind   int64 // records after the last one received, at its fetch
 }
 
 func newWorker(r *Runtime, p int32) *worker {
-	return &worker{r: r, p: p, in: make(chan []*kgo.Record, 4), quit: make(chan bool, 1), done: make(chan struct{}), out: newOutput(), first: -1}
+	return &worker{r: r, p: p, in: make(chan chunk, 16), quit: make(chan bool, 1), done: make(chan struct{}), out: newOutput(), first: -1}
 }
 
 // shutdown stops the worker and waits for it. With commit, the worker
@@ -90,13 +106,13 @@ func (w *worker) run(ctx context.Context) {
 	defer tick.Stop()
 	for {
 		select {
-		case recs := <-w.in:
-			if err := w.handle(ctx, recs); err != nil {
+		case c := <-w.in:
+			if err := w.handle(ctx, c); err != nil {
 				w.fail(err)
 				return
 			}
 		case <-tick.C:
-			if w.count > 0 && len(w.plan) == 0 && time.Since(w.oldest) >= w.r.cfg.FlushInterval {
+			if w.count > 0 && len(w.plan) == 0 && w.due() {
 				if err := w.flush(ctx); err != nil {
 					w.fail(err)
 					return
@@ -112,8 +128,8 @@ func (w *worker) run(ctx context.Context) {
 			defer cancel()
 			for {
 				select {
-				case recs := <-w.in:
-					if err := w.handle(fctx, recs); err != nil {
+				case c := <-w.in:
+					if err := w.handle(fctx, c); err != nil {
 						w.fail(err)
 						return
 					}
@@ -137,7 +153,23 @@ func (w *worker) fail(err error) {
 	w.r.logger.Error("partition worker stopped; its records will be processed again by the next owner", "partition", w.p, "err", err)
 }
 
-func (w *worker) handle(ctx context.Context, recs []*kgo.Record) error {
+// due reports whether the pending batch should be flushed by age: after
+// FlushInterval when the partition is caught up, else after MaxBatchAge
+// (MaxBatch cuts it sooner).
+func (w *worker) due() bool {
+	age := time.Since(w.oldest)
+	if age < w.r.cfg.FlushInterval {
+		return false
+	}
+	caughtUp := w.behind < behindRecords && len(w.in) == 0
+	return caughtUp || age >= max(w.r.cfg.MaxBatchAge, w.r.cfg.FlushInterval)
+}
+
+func (w *worker) handle(ctx context.Context, c chunk) error {
+	recs := c.recs
+	if n := len(recs); n > 0 && c.end > 0 {
+		w.behind = c.end - 1 - recs[n-1].Offset
+	}
 	if !w.started {
 		// Rebuilding needs ClickHouse and Kafka: wait for them rather than
 		// give up the partition.

@@ -136,7 +136,9 @@ func (a *App) startKafka(ctx context.Context) error {
 	a.Topics.Partitions, a.Topics.Replication = a.cfg.Partitions, a.cfg.Replication
 	a.Brokers = a.cfg.KafkaBrokers
 	if len(a.Brokers) == 0 {
-		b, err := broker.Start(broker.Config{DataDir: filepath.Join(a.cfg.DataDir, "kafka"), Port: a.cfg.KafkaPort, SyncWrites: true}, a.logger)
+		bcfg := broker.DefaultConfig()
+		bcfg.DataDir, bcfg.Port = filepath.Join(a.cfg.DataDir, "kafka"), a.cfg.KafkaPort
+		b, err := broker.Start(bcfg, a.logger)
 		if err != nil {
 			return err
 		}

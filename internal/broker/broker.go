@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -24,10 +25,16 @@ type Config struct {
 	// acknowledged record survives a machine crash, not only a process
 	// crash. Default true.
 	SyncWrites bool
+	// Housekeeping is how often compacted topics (omni.state) are compacted
+	// and retention is applied, as a Kafka broker does in the background.
+	// Default 10 minutes; 0 disables it.
+	Housekeeping time.Duration
 }
 
 // DefaultConfig listens on 127.0.0.1:9092 with synchronous writes.
-func DefaultConfig() Config { return Config{Port: 9092, SyncWrites: true} }
+func DefaultConfig() Config {
+	return Config{Port: 9092, SyncWrites: true, Housekeeping: 10 * time.Minute}
+}
 
 // Validate reports every problem at once.
 func (c Config) Validate() error {
@@ -45,6 +52,8 @@ func (c Config) Validate() error {
 type Broker struct {
 	c      *kfake.Cluster
 	logger *slog.Logger
+	stop   chan struct{}
+	done   chan struct{}
 }
 
 // Start starts the broker, reloading whatever its data directory holds.
@@ -73,7 +82,36 @@ func Start(cfg Config, logger *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("start embedded broker on port %d in %s: %w", cfg.Port, cfg.DataDir, err)
 	}
 	logger.Info("embedded broker started", "addrs", c.ListenAddrs(), "data_dir", cfg.DataDir)
-	return &Broker{c: c, logger: logger}, nil
+	b := &Broker{c: c, logger: logger, stop: make(chan struct{}), done: make(chan struct{})}
+	go b.housekeeping(cfg.Housekeeping)
+	return b, nil
+}
+
+// housekeeping compacts compacted topics and applies retention, so the
+// state topic a restarted processor replays stays near one record per key.
+func (b *Broker) housekeeping(every time.Duration) {
+	defer close(b.done)
+	if every <= 0 {
+		<-b.stop
+		return
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.stop:
+			return
+		case <-t.C:
+			b.c.Compact()
+			b.c.ApplyRetention()
+		}
+	}
+}
+
+// Compact compacts compacted topics and applies retention now.
+func (b *Broker) Compact() {
+	b.c.Compact()
+	b.c.ApplyRetention()
 }
 
 // Addrs are the seed broker addresses, host:port on loopback.
@@ -81,6 +119,8 @@ func (b *Broker) Addrs() []string { return b.c.ListenAddrs() }
 
 // Close stops the broker and flushes its state to the data directory.
 func (b *Broker) Close() {
+	close(b.stop)
+	<-b.done
 	b.c.Close()
 	b.logger.Info("embedded broker stopped")
 }

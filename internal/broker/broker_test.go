@@ -110,3 +110,41 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestCompactKeepsLastValuePerKey(t *testing.T) {
+	b, err := Start(Config{DataDir: t.TempDir(), Port: 0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(b.Addrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	tc := topics.DefaultConfig()
+	tc.Partitions = 1
+	if err := topics.Ensure(context.Background(), kadm.NewClient(cl), tc, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		r := &kgo.Record{Topic: tc.State, Key: []byte(fmt.Sprintf("k%d", i%5)), Value: []byte(fmt.Sprint(i))}
+		if err := cl.ProduceSync(context.Background(), r).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.Compact()
+	got := consumeGroup(t, b.Addrs(), tc.State, "reader", 5)
+	for i := 45; i < 50; i++ {
+		if !got[fmt.Sprint(i)] {
+			t.Fatalf("latest value %d of its key missing after compaction: %v", i, got)
+		}
+	}
+	// The newest records (the active segment) stay as in Kafka; the old
+	// values of the keys are gone.
+	for i := 0; i < 40; i++ {
+		if got[fmt.Sprint(i)] {
+			t.Fatalf("superseded value %d survived compaction: %v", i, got)
+		}
+	}
+}

@@ -289,8 +289,14 @@ func (s *Service) byCustomer(w http.ResponseWriter, r *http.Request) {
 	s.serve(w, r, t.ID, r.PathValue("customer_id"))
 }
 
+var channelTypes = map[string]bool{"line": true, "facebook": true, "instagram": true, "whatsapp": true, "web": true, "wechat": true, "sms": true}
+
 func (s *Service) byContact(w http.ResponseWriter, r *http.Request) {
 	t, _ := teams.FromContext(r.Context())
+	if ct := r.PathValue("channel_type"); !channelTypes[ct] {
+		reports.WriteError(w, http.StatusBadRequest, "channel_type", fmt.Sprintf("%q unknown (line, facebook, instagram, whatsapp, web, wechat, sms)", ct))
+		return
+	}
 	id, err := s.CustomerOf(r.Context(), t.ID, r.PathValue("channel_type"), r.PathValue("channel_id"), r.PathValue("user_id"))
 	switch {
 	case errors.Is(err, ErrNotFound):

@@ -134,13 +134,13 @@ func (b *builder) customers() {
 		Responses:   ok("200", "The customer.", cust, "401", "404", "503")})
 	b.add("GET /v1/contacts/{channel_type}/{channel_id}/{user_id}", &Operation{OperationID: "getContactCustomer", Tags: []string{"customers"}, Security: team(),
 		Summary:     "The 360° view of a contact's customer",
-		Description: "Resolves the contact to its current omni-customer. An unknown contact, or a channel type with no such contact, answers 404 naming user_id.",
+		Description: "Resolves the contact to its current omni-customer. An unknown channel type answers 400 naming channel_type; an unknown contact 404 naming user_id.",
 		Parameters: []*Parameter{
-			pathParam("channel_type", "the channel type (line, facebook, instagram, whatsapp, web, wechat, sms)", str()),
+			pathParam("channel_type", "the channel type", &Schema{Type: "string", Enum: anys(ChannelTypes)}),
 			pathParam("channel_id", "the channel account", str()),
 			pathParam("user_id", "the channel user id", str()),
 		},
-		Responses: ok("200", "The customer.", cust, "401", "404", "503")})
+		Responses: ok("200", "The customer.", cust, "400", "401", "404", "503")})
 }
 
 func (b *builder) audiences() {

@@ -73,10 +73,9 @@ func (r *Runner) KafkaEngine(ctx context.Context, s *Stream) (*KafkaEngineResult
 	res.Available, res.Engine = true, "Kafka"
 	// One consumer per core (ClickHouse refuses more consumers than
 	// physical cores), a thread each, blocks of up to 1 M rows.
-	settings := fmt.Sprintf(`kafka_broker_list = '%s', kafka_topic_list = '%s', kafka_group_name = 'clickhouse-kafka-engine',
-  kafka_format = 'JSONEachRow', kafka_num_consumers = %d, kafka_thread_per_consumer = 1,
-  kafka_max_block_size = 1048576, kafka_flush_interval_ms = 1000, %s`,
-		strings.Join(s.Brokers, ","), s.Topic, r.Cfg.KafkaEngineConsumers, jsonSettings)
+	settings := fmt.Sprintf(`kafka_broker_list = '%s', kafka_topic_list = '%s', kafka_group_name = 'clickhouse-kafka-engine-%d',
+  kafka_format = 'JSONEachRow', %s, %s`,
+		strings.Join(s.Brokers, ","), s.Topic, time.Now().UnixNano(), r.Cfg.KafkaEngineSettings, jsonSettings)
 	res.Settings = strings.Join(strings.Fields(settings), " ")
 	for _, q := range []string{
 		"DROP TABLE IF EXISTS kafka_mv", "DROP TABLE IF EXISTS kafka_queue", "DROP TABLE IF EXISTS raw_events_kafka",

@@ -36,7 +36,10 @@ type PipelineResult struct {
 	Teams      int     `json:"teams"`
 	Usage      Usage   `json:"usage"`
 	// Rows written per table by the processors.
-	Rows    map[string]uint64 `json:"rows"`
+	Rows map[string]uint64 `json:"rows"`
+	// PartitionEvents are the events of each partition: teams are keyed to
+	// partitions, so skewed team sizes load the partitions unevenly.
+	PartitionEvents []uint64 `json:"partition_events"`
 	Profile string            `json:"cpu_profile,omitempty"`
 }
 
@@ -145,7 +148,23 @@ func (r *Runner) Pipeline(ctx context.Context, s *Stream, database string) (*Pip
 		}
 		res.Rows[t] = n
 	}
-	return res, nil
+	rows, err := conn.Query(ctx, "SELECT kafka_partition, count() FROM events GROUP BY kafka_partition ORDER BY kafka_partition")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	res.PartitionEvents = make([]uint64, r.Cfg.Partitions)
+	for rows.Next() {
+		var p uint32
+		var n uint64
+		if err := rows.Scan(&p, &n); err != nil {
+			return nil, err
+		}
+		if int(p) < len(res.PartitionEvents) {
+			res.PartitionEvents[p] = n
+		}
+	}
+	return res, rows.Err()
 }
 
 func count(ctx context.Context, conn clickhouse.Conn, q string) (uint64, error) {

@@ -38,8 +38,10 @@ type Config struct {
 	PipelineCap time.Duration
 	// KafkaEngineCap bounds benchmark 2. Default 60 s.
 	KafkaEngineCap time.Duration
-	// KafkaEngineConsumers of the Kafka table. Default 2 (one per core).
-	KafkaEngineConsumers int
+	// KafkaEngineSettings tune the Kafka table: consumers, threads, block
+	// size, flush interval. Default: the best of those tried on this
+	// machine (see DefaultKafkaEngineSettings).
+	KafkaEngineSettings string
 	// CeilingEvents are inserted per format in benchmark 3. Default 2,000,000.
 	CeilingEvents int
 	// IngestSeconds per batch size in benchmark 4. Default 8 s.
@@ -65,9 +67,12 @@ type Config struct {
 	Phases []int
 }
 
+// DefaultKafkaEngineSettings are the Kafka table settings of benchmark 2.
+const DefaultKafkaEngineSettings = "kafka_num_consumers = 2, kafka_thread_per_consumer = 1, kafka_max_block_size = 1048576, kafka_flush_interval_ms = 1000"
+
 // DefaultConfig is the full run of `make bench`.
 func DefaultConfig() Config {
-	return Config{Events: 10_000_000, Teams: 100, Partitions: 4, PipelineCap: 2 * time.Minute, KafkaEngineCap: time.Minute, KafkaEngineConsumers: 2,
+	return Config{Events: 10_000_000, Teams: 100, Partitions: 4, PipelineCap: 2 * time.Minute, KafkaEngineCap: time.Minute, KafkaEngineSettings: DefaultKafkaEngineSettings,
 		CeilingEvents: 2_000_000, IngestSeconds: 8, IngestConcurrency: 8, DrainCap: 2 * time.Minute, FreshnessSeconds: 30,
 		StateContacts: []int{1_000_000, 5_000_000}, QueryEvents: 50_000_000, QueryRuns: 40, QueryBudget: 40 * time.Second}
 }

@@ -2,9 +2,11 @@ package runtime
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -102,7 +104,7 @@ func (w *worker) shutdown(commit bool) {
 
 func (w *worker) run(ctx context.Context) {
 	defer close(w.done)
-	tick := time.NewTicker(w.r.cfg.FlushInterval / 2)
+	tick := time.NewTicker(max(w.r.cfg.FlushInterval/4, time.Millisecond))
 	defer tick.Stop()
 	for {
 		select {
@@ -280,17 +282,27 @@ func (w *worker) flush(ctx context.Context) error {
 			return err
 		}
 	}
-	for _, t := range w.out.order {
+	// The tables' inserts are independent (each is idempotent through its
+	// own token), so they run at once: a flush takes as long as its
+	// largest insert, not the sum of them.
+	errs := make([]error, len(w.out.order))
+	var wg sync.WaitGroup
+	for i, t := range w.out.order {
 		b := w.out.batches[t]
 		if b.Len() == 0 {
 			continue
 		}
 		rec := b.Record()
-		err := w.r.writer.Insert(ctx, t, rec, w.token(first, last, t.Name))
-		rec.Release()
-		if err != nil {
-			return fmt.Errorf("flush partition %d offsets %d-%d: %w", w.p, first, last, err)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer rec.Release()
+			errs[i] = w.r.writer.Insert(ctx, t, rec, w.token(first, last, t.Name))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("flush partition %d offsets %d-%d: %w", w.p, first, last, err)
 	}
 	for _, st := range w.out.statements {
 		if err := w.r.exec(ctx, st); err != nil {

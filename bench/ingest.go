@@ -261,8 +261,8 @@ type FreshnessResult struct {
 	Stored Latency `json:"accepted_to_stored"`
 	// Report is the broadcast report's own latency (each poll) meanwhile.
 	Report Latency `json:"report_request"`
-	PollMs     float64 `json:"poll_interval_ms"`
-	Usage      Usage   `json:"usage"`
+	PollMs float64 `json:"poll_interval_ms"`
+	Usage  Usage   `json:"usage"`
 }
 
 // Freshness runs benchmark 5: load through the ingest API at half of

@@ -40,7 +40,7 @@ type PipelineResult struct {
 	// PartitionEvents are the events of each partition: teams are keyed to
 	// partitions, so skewed team sizes load the partitions unevenly.
 	PartitionEvents []uint64 `json:"partition_events"`
-	Profile string            `json:"cpu_profile,omitempty"`
+	Profile         string   `json:"cpu_profile,omitempty"`
 }
 
 // Stream is the generated stream all throughput benchmarks share.

@@ -13,6 +13,7 @@ import (
 	"github.com/omnistream/omnistream/identity"
 	"github.com/omnistream/omnistream/ingest/event"
 	"github.com/omnistream/omnistream/processors/runtime"
+	"github.com/omnistream/omnistream/sinks/chsink"
 )
 
 // Graph is the identity graph of one partition.
@@ -276,31 +277,25 @@ func emitIdentity(e *event.Event, o *identity.Outcome, out *runtime.Output) {
 		b.EndRow()
 	}
 	for _, m := range o.Merges {
-		b := out.Batch(MergeLogTable)
-		b.Str(0, m.Team)
-		b.Time(1, m.Time)
-		b.Str(2, m.SurvivorID)
-		b.Strs(3, m.MergedIDs)
-		b.Str(4, m.Cause)
-		b.Str(5, m.EventID)
-		b.Str(6, m.Actor)
-		b.U8(7, boolU8(m.OK))
-		b.Str(8, m.Reason)
-		b.EndRow()
+		mergeLogRow(out.Batch(MergeLogTable), m.Team, m.Time, m.SurvivorID, m.MergedIDs, m.Cause, m.EventID, m.Actor, m.OK, m.Reason)
 	}
-	for _, s := range o.Splits {
-		b := out.Batch(MergeLogTable)
-		b.Str(0, s.Team)
-		b.Time(1, s.Time)
-		b.Str(2, s.CustomerID)
-		b.Strs(3, s.IntoIDs)
-		b.Str(4, s.Cause)
-		b.Str(5, s.EventID)
-		b.Str(6, s.Actor)
-		b.U8(7, 1)
-		b.Str(8, "split")
-		b.EndRow()
+	for _, sp := range o.Splits {
+		mergeLogRow(out.Batch(MergeLogTable), sp.Team, sp.Time, sp.CustomerID, sp.IntoIDs, sp.Cause, sp.EventID, sp.Actor, true, "split")
 	}
+}
+
+// mergeLogRow writes one merge_log row: a merge, a refusal or a split.
+func mergeLogRow(b *chsink.Batch, team string, ts time.Time, customer string, others []string, cause, eventID, actor string, ok bool, reason string) {
+	b.Str(0, team)
+	b.Time(1, ts)
+	b.Str(2, customer)
+	b.Strs(3, others)
+	b.Str(4, cause)
+	b.Str(5, eventID)
+	b.Str(6, actor)
+	b.U8(7, boolU8(ok))
+	b.Str(8, reason)
+	b.EndRow()
 }
 
 // profileVersion orders profile patches by event time, then by offset.

@@ -86,15 +86,39 @@ func (t *Table) ColumnList() string {
 
 // Batch accumulates rows of one table in Arrow builders. It is reused after
 // Record; it is not safe for concurrent use.
+//
+// String columns, most of every table, are kept as plain offsets and bytes
+// (no validity bitmap: a String column is never null) and become Arrow
+// arrays without copying when the record is taken; other kinds use Arrow's
+// builders.
 type Batch struct {
 	Table *Table
 	rb    *array.RecordBuilder
+	strs  []*strColumn // by column; nil for kinds other than String
 	rows  int
+}
+
+// strColumn is a String column being built: Arrow's layout of offsets
+// (rows+1 of them) and the values' bytes back to back.
+type strColumn struct {
+	offsets []int32
+	data    []byte
+}
+
+func newStrColumn(rows, bytes int) *strColumn {
+	c := &strColumn{offsets: make([]int32, 1, rows+1), data: make([]byte, 0, bytes)}
+	return c
 }
 
 // NewBatch returns an empty batch for t.
 func NewBatch(t *Table) *Batch {
-	return &Batch{Table: t, rb: array.NewRecordBuilder(memory.DefaultAllocator, t.schema)}
+	b := &Batch{Table: t, rb: array.NewRecordBuilder(memory.DefaultAllocator, t.schema), strs: make([]*strColumn, len(t.Columns))}
+	for i, c := range t.Columns {
+		if c.Kind == String {
+			b.strs[i] = newStrColumn(0, 0)
+		}
+	}
+	return b
 }
 
 // Len is the number of complete rows.
@@ -104,7 +128,11 @@ func (b *Batch) Len() int { return b.rows }
 func (b *Batch) EndRow() { b.rows++ }
 
 // Str sets a String column.
-func (b *Batch) Str(col int, v string) { b.rb.Field(col).(*array.StringBuilder).Append(v) }
+func (b *Batch) Str(col int, v string) {
+	c := b.strs[col]
+	c.data = append(c.data, v...)
+	c.offsets = append(c.offsets, int32(len(c.data)))
+}
 
 // U8 sets a UInt8 column.
 func (b *Batch) U8(col int, v uint8) { b.rb.Field(col).(*array.Uint8Builder).Append(v) }
@@ -148,6 +176,28 @@ func (b *Batch) Strs(col int, vs []string) {
 // Record takes the rows as an Arrow record and empties the batch. The
 // caller releases the record.
 func (b *Batch) Record() arrow.Record {
+	rows := b.rows
 	b.rows = 0
-	return b.rb.NewRecord()
+	cols := make([]arrow.Array, len(b.Table.Columns))
+	for i, c := range b.strs {
+		if c == nil {
+			cols[i] = b.rb.Field(i).NewArray()
+			continue
+		}
+		if len(c.offsets)-1 != rows {
+			panic(fmt.Sprintf("chsink: column %s.%s has %d values in %d rows", b.Table.Name, b.Table.Columns[i].Name, len(c.offsets)-1, rows))
+		}
+		data := array.NewData(arrow.BinaryTypes.String, rows,
+			[]*memory.Buffer{nil, memory.NewBufferBytes(arrow.Int32Traits.CastToBytes(c.offsets)), memory.NewBufferBytes(c.data)}, nil, 0, 0)
+		cols[i] = array.NewStringData(data)
+		data.Release()
+		// The record owns these slices now; the next batch starts afresh,
+		// sized like this one.
+		b.strs[i] = newStrColumn(rows, len(c.data))
+	}
+	rec := array.NewRecord(b.Table.schema, cols, int64(rows))
+	for _, c := range cols {
+		c.Release()
+	}
+	return rec
 }

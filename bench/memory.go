@@ -23,7 +23,7 @@ type StateResult struct {
 }
 
 // State runs benchmark 6: the identity graph (the processors' per-contact
-// state; the dedup window is a fixed ~24 bytes per remembered event, not
+// state; the dedup window is a fixed ~30 bytes per remembered event, not
 // per contact) is fed the contacts of the load mix — skewed teams, contacts
 // on four channels, social bindings to shared member ids (merges and
 // refused merges), LINE phone bindings, tags — and the live Go heap it

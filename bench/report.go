@@ -197,7 +197,7 @@ func (rep *Report) Markdown(profileTop string) string {
 	}
 	if len(rep.State) > 0 {
 		w("## 6. Processor state per contact\n\n")
-		w("The identity graph (the processors' per-contact state) fed the contacts of the load mix; live Go heap after GC divided by contacts created, as `identity.BenchmarkBytesPerContact` measures. The dedup window is fixed (200,000 event hashes, ~24 B each, per partition), not per contact.\n\n")
+		w("The identity graph (the processors' per-contact state) fed the contacts of the load mix; live Go heap after GC divided by contacts created, as `identity.BenchmarkBytesPerContact` measures. The dedup window is fixed (200,000 event hashes, about 6 MB per partition), not per contact.\n\n")
 		w("| contacts | teams | events | merges | heap | bytes/contact |\n|---|---|---|---|---|---|\n")
 		for _, s := range rep.State {
 			w("| %s | %d | %s | %s | %.0f MB | **%.0f** |\n", num(float64(s.Contacts)), s.Teams, num(float64(s.Events)), num(float64(s.Merges)), float64(s.HeapBytes)/1e6, s.BytesPerContact)

@@ -2,23 +2,28 @@ package core
 
 import (
 	"hash/maphash"
+	"math/bits"
 )
 
 // dedup remembers the last n distinct event keys of a partition: a ring of
-// 64-bit hashes for eviction order and a set for lookup (about 24 bytes per
-// remembered event). A 64-bit hash collision among n recent events is
-// astronomically unlikely (n²/2⁶⁵).
+// 64-bit hashes for eviction order and an open-addressing set of them for
+// lookup (linear probing at most 50% full, so a lookup touches one or two
+// cache lines; about 24-40 bytes per remembered event). A 64-bit hash
+// collision among n recent events is astronomically unlikely (n²/2⁶⁵).
 type dedup struct {
 	ring []uint64
 	next int
 	full bool
-	set  map[uint64]struct{}
+
+	slots []uint64 // 0 is an empty slot; keys are never 0 (see slotKey)
+	mask  uint64
 }
 
 var dedupSeed = maphash.MakeSeed()
 
 func newDedup(n int) *dedup {
-	return &dedup{ring: make([]uint64, n), set: make(map[uint64]struct{}, n)}
+	size := uint64(1) << bits.Len64(uint64(2*n-1)) // a power of two ≥ 2n
+	return &dedup{ring: make([]uint64, n), slots: make([]uint64, size), mask: size - 1}
 }
 
 func eventKey(team, eventID string) uint64 {
@@ -30,19 +35,58 @@ func eventKey(team, eventID string) uint64 {
 	return h.Sum64()
 }
 
+// slotKey maps the hash 0, which marks empty slots, to 1.
+func slotKey(k uint64) uint64 {
+	if k == 0 {
+		return 1
+	}
+	return k
+}
+
 // seen reports whether k was seen, remembering it if not.
 func (d *dedup) seen(k uint64) bool {
-	if _, ok := d.set[k]; ok {
-		return true
+	k = slotKey(k)
+	i := k & d.mask
+	for {
+		switch d.slots[i] {
+		case k:
+			return true
+		case 0:
+			if d.full {
+				d.remove(d.ring[d.next])
+				// Removing shifts later keys back: find the free slot again.
+				i = k & d.mask
+				for d.slots[i] != 0 {
+					i = (i + 1) & d.mask
+				}
+			}
+			d.slots[i] = k
+			d.ring[d.next] = k
+			d.next++
+			if d.next == len(d.ring) {
+				d.next, d.full = 0, true
+			}
+			return false
+		}
+		i = (i + 1) & d.mask
 	}
-	if d.full {
-		delete(d.set, d.ring[d.next])
+}
+
+// remove deletes k, which is in the set, and shifts the keys after it
+// back so that every key stays reachable from its home slot.
+func (d *dedup) remove(k uint64) {
+	i := k & d.mask
+	for d.slots[i] != k {
+		i = (i + 1) & d.mask
 	}
-	d.ring[d.next] = k
-	d.set[k] = struct{}{}
-	d.next++
-	if d.next == len(d.ring) {
-		d.next, d.full = 0, true
+	for j := (i + 1) & d.mask; d.slots[j] != 0; j = (j + 1) & d.mask {
+		home := d.slots[j] & d.mask
+		// The key at j may move to the hole at i unless its home lies
+		// cyclically in (i, j].
+		if (j-home)&d.mask >= (j-i)&d.mask {
+			d.slots[i] = d.slots[j]
+			i = j
+		}
 	}
-	return false
+	d.slots[i] = 0
 }

@@ -28,7 +28,7 @@ type Graph interface {
 // Config configures the processor.
 type Config struct {
 	// DedupWindow is how many distinct recent events per partition are
-	// remembered for duplicate detection. Default 200000 (about 5 MB).
+	// remembered for duplicate detection. Default 200000 (about 6 MB).
 	DedupWindow int
 	// IdentityTopic receives every identity change (merge, refusal, split)
 	// as a JSON record keyed by team, on the partition of the events that

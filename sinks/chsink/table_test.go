@@ -152,3 +152,27 @@ func BenchmarkBatchStrings(b *testing.B) {
 		}
 	}
 }
+
+// TestEncodeSizedOnce: the IPC body fits the buffer Encode sizes up front.
+func TestEncodeSizedOnce(t *testing.T) {
+	b := NewBatch(testTable)
+	for i := 0; i < 20000; i++ {
+		fillRow(b, i)
+	}
+	rec := b.Record()
+	defer rec.Release()
+	size := 4096
+	for _, col := range rec.Columns() {
+		size += dataBytes(col.Data())
+	}
+	data, err := Encode(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > size {
+		t.Fatalf("body %d bytes, sized %d", len(data), size)
+	}
+	if cap(data) != size {
+		t.Fatalf("buffer grew to %d, sized %d", cap(data), size)
+	}
+}

@@ -140,3 +140,22 @@ func LoadAvg() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// quietCores is the CPU other processes may use for the machine to count
+// as quiet.
+const quietCores = 0.3
+
+// WaitQuiet waits until the other processes on the machine use less than
+// quietCores over a second, or until max has passed; it returns how long
+// it waited and what they used in the last second.
+func WaitQuiet(max time.Duration) (time.Duration, float64) {
+	start := time.Now()
+	for {
+		m0, c0, t0 := machineBusy(), cpuSeconds(), time.Now()
+		time.Sleep(time.Second)
+		other := ((machineBusy() - m0) - (cpuSeconds() - c0)) / time.Since(t0).Seconds()
+		if other < quietCores || time.Since(start) >= max {
+			return time.Since(start), other
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Report struct {
 	Ratios   map[string]float64 `json:"ratios,omitempty"`
 	Goals    []Goal             `json:"goals"`
 	Errors   []string           `json:"errors,omitempty"`
+	// Quiet records the waits for a quiet machine before the throughput
+	// benchmarks.
+	Quiet []QuietWait `json:"quiet_waits,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -57,6 +60,13 @@ type Goal struct {
 	Unit   string  `json:"unit"`
 	Met    bool    `json:"met"`
 	Note   string  `json:"note,omitempty"`
+}
+
+// QuietWait is one wait for the machine to be quiet.
+type QuietWait struct {
+	Before     string  `json:"before"`
+	Waited     float64 `json:"waited_s"`
+	OtherCores float64 `json:"other_processes_cores"` // in the last second of the wait
 }
 
 // DrainResult is the processors catching up with what benchmark 4 accepted.
@@ -122,18 +132,21 @@ func (r *Runner) Run(ctx context.Context, startEnv func() (*Env, error)) *Report
 	}
 	if r.Has(1) || r.Has(7) {
 		r.Printf("[1/7] pipeline: Kafka → processors → ClickHouse")
+		r.quiet(rep, "pipeline")
 		if rep.Pipeline, err = r.Pipeline(ctx, s, "omnistream"); err != nil {
 			fail("pipeline", err)
 		}
 	}
 	if r.Has(2) {
 		r.Printf("[2/7] ClickHouse Kafka engine on the same topic")
+		r.quiet(rep, "kafka engine")
 		if rep.Peer, err = r.KafkaEngine(ctx, s); err != nil {
 			fail("kafka engine", err)
 		}
 	}
 	if r.Has(3) {
 		r.Printf("[3/7] ceilings: straight INSERTs of the same events")
+		r.quiet(rep, "ceilings")
 		if rep.Ceilings, err = r.Ceilings(ctx, s); err != nil {
 			fail("ceilings", err)
 		}
@@ -155,6 +168,7 @@ func (r *Runner) Run(ctx context.Context, startEnv func() (*Env, error)) *Report
 		defer l.App.Close()
 		accepted := 0
 		r.Printf("[4/7] ingest API, acks=all")
+		r.quiet(rep, "ingest API")
 		for _, b := range []int{1, 100, 1000} {
 			res, err := r.Ingest(ctx, l, b)
 			if err != nil {
@@ -186,6 +200,19 @@ func (r *Runner) Run(ctx context.Context, startEnv func() (*Env, error)) *Report
 		}
 	}
 	return rep
+}
+
+// quiet waits up to QuietWait for the shared machine to be quiet before a
+// throughput benchmark, and records what it found.
+func (r *Runner) quiet(rep *Report, what string) {
+	if r.Cfg.QuietWait <= 0 {
+		return
+	}
+	waited, other := WaitQuiet(r.Cfg.QuietWait)
+	if waited > 2*time.Second || other >= quietCores {
+		r.Printf("  waited %.0f s for the machine to be quiet; other processes use %.2f cores", waited.Seconds(), other)
+	}
+	rep.Quiet = append(rep.Quiet, QuietWait{Before: what, Waited: waited.Seconds(), OtherCores: other})
 }
 
 // drain waits until the live deployment's events table holds want events.

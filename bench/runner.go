@@ -61,6 +61,9 @@ type Config struct {
 	QueryRuns int
 	// QueryBudget bounds each report's runs after the fifth. Default 40 s.
 	QueryBudget time.Duration
+	// QuietWait is how long to wait, before each throughput benchmark, for
+	// other processes to use less than 0.3 cores. Default 45 s; 0 skips.
+	QuietWait time.Duration
 	// ProfileDir receives CPU profiles; empty writes none.
 	ProfileDir string
 	// Phases to run (1-7); empty runs all.
@@ -74,7 +77,7 @@ const DefaultKafkaEngineSettings = "kafka_num_consumers = 2, kafka_thread_per_co
 func DefaultConfig() Config {
 	return Config{Events: 10_000_000, Teams: 100, Partitions: 4, PipelineCap: 2 * time.Minute, KafkaEngineCap: time.Minute, KafkaEngineSettings: DefaultKafkaEngineSettings,
 		CeilingEvents: 2_000_000, IngestSeconds: 8, IngestConcurrency: 8, DrainCap: 2 * time.Minute, FreshnessSeconds: 30,
-		StateContacts: []int{1_000_000, 5_000_000}, QueryEvents: 50_000_000, QueryRuns: 40, QueryBudget: 40 * time.Second}
+		StateContacts: []int{1_000_000, 5_000_000}, QueryEvents: 50_000_000, QueryRuns: 40, QueryBudget: 40 * time.Second, QuietWait: 45 * time.Second}
 }
 
 // Runner runs the benchmarks in one environment.

@@ -146,15 +146,15 @@ func LoadAvg() string {
 const quietCores = 0.3
 
 // WaitQuiet waits until the other processes on the machine use less than
-// quietCores over a second, or until max has passed; it returns how long
+// quietCores over a second, or until limit has passed; it returns how long
 // it waited and what they used in the last second.
-func WaitQuiet(max time.Duration) (time.Duration, float64) {
+func WaitQuiet(limit time.Duration) (time.Duration, float64) {
 	start := time.Now()
 	for {
 		m0, c0, t0 := machineBusy(), cpuSeconds(), time.Now()
 		time.Sleep(time.Second)
-		other := ((machineBusy() - m0) - (cpuSeconds() - c0)) / time.Since(t0).Seconds()
-		if other < quietCores || time.Since(start) >= max {
+		other := max(0, (machineBusy()-m0)-(cpuSeconds()-c0)) / time.Since(t0).Seconds()
+		if other < quietCores || time.Since(start) >= limit {
 			return time.Since(start), other
 		}
 	}

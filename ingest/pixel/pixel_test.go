@@ -299,7 +299,7 @@ func TestScript(t *testing.T) {
 func TestScriptInNode(t *testing.T) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("node not installed")
+		t.Fatalf("node is needed to run pixel.js (make chdb installs through npm, so it is on every machine that runs make test): %v", err)
 	}
 	harness := filepath.Join(t.TempDir(), "harness.js")
 	if err := os.WriteFile(harness, []byte(nodeHarness), 0o644); err != nil {
